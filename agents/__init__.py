@@ -1,0 +1,1 @@
+"""Learned schedulers: graph-neural encoders, MaskablePPO policies, training and checkpoints."""

@@ -1,0 +1,1 @@
+"""Classical schedulers exposed as schedgym solvers (dispatching rules, CP-SAT, HEFT family...)."""

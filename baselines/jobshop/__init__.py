@@ -1,0 +1,1 @@
+"""Job-shop baselines: dispatching rules run through the env, and OR-Tools CP-SAT."""

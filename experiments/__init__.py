@@ -1,0 +1,1 @@
+"""Experiment configs and scripts: training runs, leaderboard suites, reports."""

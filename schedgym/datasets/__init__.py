@@ -1,0 +1,1 @@
+"""Shipped benchmark suites with best-known bounds, loadable by name."""

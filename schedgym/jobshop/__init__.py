@@ -1,0 +1,13 @@
+"""The job-shop problem: instances, generators, schedules, validator and the Gymnasium env."""
+
+from schedgym.jobshop.instance import JobShopInstance, load_instance, read_instance, write_orlib
+from schedgym.jobshop.schedule import JobShopSchedule, Operation
+
+__all__ = [
+    "JobShopInstance",
+    "JobShopSchedule",
+    "Operation",
+    "load_instance",
+    "read_instance",
+    "write_orlib",
+]
