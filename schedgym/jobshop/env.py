@@ -1,0 +1,190 @@
+"""``schedgym/JobShop-v0``: dispatch job-shop operations, one decision per step.
+
+Observation
+    Dict of fixed-shape arrays in the padded-graph convention (``schedgym.core.graph_obs``):
+    the disjunctive graph of operations (see ``schedgym.jobshop.observation`` for the 11 node
+    features and 5 global features), padded to ``max_jobs * max_ops`` nodes and twice as many
+    edges, plus ``action_mask`` over jobs.
+Action
+    ``Discrete(max_jobs)``: job ``j`` starts its next operation now. Schedule construction is
+    non-delay (``schedgym.jobshop.simulator``): the clock advances to the next moment where some
+    job can start, and a dispatched operation starts at the current time, no insertion.
+Reward
+    Dense shaping: ``-(H_t - H_{t-1}) * reward_scale`` where ``H`` is the largest lower-bound
+    estimate of an operation's completion (L2D-style) and ``H_{-1} = 0``; at the last step ``H``
+    is the actual makespan, so the episode return is exactly ``-makespan * reward_scale``.
+Invalid actions
+    A masked (or out-of-range) action is refused: the state does not change, the reward is
+    ``-invalid_penalty`` and ``info["invalid_action"] = True``. With ``strict=True`` it raises
+    ``ValueError`` instead.
+Episode end
+    ``terminated`` when every operation is dispatched (``info["makespan"]`` holds the makespan,
+    ``env.unwrapped.schedule()`` the schedule). Blocking without swaps can deadlock: then the
+    episode is ``truncated`` with ``info["deadlock"] = True``.
+Options
+    ``instance``: shipped name (``"ta01"``), file path or ``JobShopInstance``; without it each
+    reset draws a Taillard-style instance of ``num_jobs`` x ``num_machines`` (ints or
+    ``(low, high)`` ranges) from the seeded generator; ``reset(options={"instance": ...})``
+    switches instance for one episode. Dynamics: ``duration_noise`` (coefficient of variation),
+    ``arrival_mean`` (mean inter-arrival time), ``mtbf``/``mttr`` (breakdowns with repairs,
+    interrupted operations resume), ``blocking`` and ``swaps``. Renders ``ansi`` and
+    ``rgb_array`` Gantt charts.
+
+Version history: v0 — first release.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from schedgym.jobshop.generator import JobShopGenerator
+from schedgym.jobshop.instance import JobShopInstance, load_instance
+from schedgym.jobshop.observation import JobShopObserver, observation_space
+from schedgym.jobshop.scenario import DynamicsConfig
+from schedgym.jobshop.schedule import JobShopSchedule
+from schedgym.jobshop.simulator import JobShopSimulator
+
+SizeRange = int | tuple[int, int]
+
+
+def _high(size: SizeRange) -> int:
+    return size if isinstance(size, int) else int(size[1])
+
+
+class JobShopEnv(gym.Env[dict[str, np.ndarray], np.int64]):
+    """Job-shop dispatching environment (see the module docstring for the full contract)."""
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        instance: str | Path | JobShopInstance | None = None,
+        *,
+        num_jobs: SizeRange = (6, 10),
+        num_machines: SizeRange = (6, 10),
+        max_jobs: int | None = None,
+        max_machines: int | None = None,
+        generator: JobShopGenerator | None = None,
+        duration_noise: float = 0.0,
+        arrival_mean: float = 0.0,
+        mtbf: float | None = None,
+        mttr: float = 20.0,
+        blocking: bool = False,
+        swaps: bool = True,
+        reward_scale: float = 1.0,
+        invalid_penalty: float = 1.0,
+        strict: bool = False,
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        self.fixed_instance = (
+            instance
+            if isinstance(instance, JobShopInstance) or instance is None
+            else load_instance(instance)
+        )
+        self.generator = generator or JobShopGenerator(num_jobs, num_machines)
+        if self.fixed_instance is not None:
+            default_jobs = self.fixed_instance.num_jobs
+            default_ops = self.fixed_instance.num_ops
+        else:
+            default_jobs = _high(self.generator.num_jobs)
+            default_ops = _high(self.generator.num_machines)
+        self.max_jobs = max_jobs or default_jobs
+        self.max_ops = max_machines or default_ops
+        self.dynamics = DynamicsConfig(duration_noise, arrival_mean, mtbf, mttr, blocking, swaps)
+        self.reward_scale = reward_scale
+        self.invalid_penalty = invalid_penalty
+        self.strict = strict
+        self.render_mode = render_mode
+        self.observation_space = observation_space(self.max_jobs, self.max_ops)
+        self.action_space = spaces.Discrete(self.max_jobs)
+        self._observer = JobShopObserver(self.max_jobs, self.max_ops)
+        self._sim: JobShopSimulator | None = None
+        self._estimate = 0.0
+
+    # ------------------------------------------------------------------ gym API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Start an episode on the fixed instance, ``options["instance"]`` or a generated one."""
+        super().reset(seed=seed)
+        chosen = (options or {}).get("instance")
+        if chosen is not None:
+            instance = chosen if isinstance(chosen, JobShopInstance) else load_instance(chosen)
+        elif self.fixed_instance is not None:
+            instance = self.fixed_instance
+        else:
+            instance = self.generator.sample(self.np_random)
+        self._sim = JobShopSimulator(instance, self.dynamics, self.np_random)
+        self._observer.reset(self._sim)
+        self._observer.refresh()
+        self._estimate = 0.0
+        return self._observer.buffer.observation(), {"instance": instance.name}
+
+    def step(
+        self, action: int | np.integer
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Dispatch job ``action``'s next operation now (see the module docstring)."""
+        sim = self.simulator
+        job = int(action)
+        if not (0 <= job < sim.num_jobs and sim.mask[job]) or sim.done:
+            if self.strict:
+                raise ValueError(f"invalid action {job}: job cannot start now")
+            obs = self._observer.buffer.observation()
+            return obs, -float(self.invalid_penalty), False, False, {"invalid_action": True}
+        started = sim.dispatch(job)
+        self._observer.on_dispatch(started)
+        sim.advance()
+        self._observer.refresh()
+        terminated = sim.dispatched == sim.total_ops
+        estimate = float(sim.makespan()) if terminated else self._observer.estimated_makespan()
+        reward = -(estimate - self._estimate) * self.reward_scale
+        self._estimate = estimate
+        info: dict[str, Any] = {"invalid_action": False, "time": sim.now}
+        if terminated:
+            info["makespan"] = sim.makespan()
+        truncated = sim.deadlock
+        if truncated:
+            info["deadlock"] = True
+        return self._observer.buffer.observation(), reward, terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """Legal actions as a bool array of length ``max_jobs`` (for sb3-contrib MaskablePPO)."""
+        mask = np.zeros(self.max_jobs, dtype=bool)
+        if self._sim is not None and not self._sim.done:
+            mask[: self._sim.num_jobs] = self._sim.mask
+        return mask
+
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]
+        """``ansi``: a text Gantt chart; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8."""
+        if self.render_mode is None or self._sim is None:
+            return None
+        from schedgym.jobshop import gantt
+
+        schedule = self.schedule()
+        if self.render_mode == "ansi":
+            return gantt.gantt_ansi(self._sim.instance, schedule)
+        return gantt.gantt_rgb(self._sim.instance, schedule)
+
+    # ------------------------------------------------------------------ extras
+    @property
+    def simulator(self) -> JobShopSimulator:
+        """The episode's simulator state (after ``reset``)."""
+        if self._sim is None:
+            raise RuntimeError("call reset() first")
+        return self._sim
+
+    @property
+    def instance(self) -> JobShopInstance:
+        """The current episode's instance."""
+        return self.simulator.instance
+
+    def schedule(self, solver: str = "", status: str = "feasible") -> JobShopSchedule:
+        """The schedule built so far, with the episode's conditions for validation."""
+        return self.simulator.schedule(solver, status)

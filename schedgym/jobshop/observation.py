@@ -1,0 +1,152 @@
+"""Disjunctive-graph observation of JobShop-v0 in the padded-graph convention.
+
+Nodes are operations, node id ``j * num_ops + k`` (real nodes first, then padding). Edges:
+route (conjunctive) edges ``(j, k) -> (j, k+1)``, fixed per instance, then machine-sequence
+edges ``previous op on machine -> dispatched op``, appended one per dispatch (the disjunctions
+resolved so far). Node features (``NODE_FEATURES``, times divided by the instance's trivial
+makespan lower bound, durations by the largest duration):
+
+===  =====================  ===============================================================
+0    ``duration``           nominal processing time / max duration
+1    ``started``            1 once dispatched
+2    ``finished``           1 once its end is at or before the clock
+3    ``lb_end``             lower-bound estimate of its completion time (L2D-style)
+4    ``remaining_work``     nominal work of its job from this operation on (inclusive)
+5    ``position``           k / num_ops
+6    ``is_next``            1 for the next operation of an unfinished job
+7    ``legal``              1 if dispatching its job is legal now
+8    ``machine_load``       undispatched work left on its machine
+9    ``waiting``            for next operations: time since the job became free (0 otherwise)
+10   ``released``           1 once its job is released
+===  =====================  ===============================================================
+
+Global features: clock, fraction dispatched, fraction of jobs legal, current estimated makespan
+(all scaled as above), and jobs / machines / 10.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
+from schedgym.jobshop.simulator import JobShopSimulator
+
+NODE_FEATURES = (
+    "duration",
+    "started",
+    "finished",
+    "lb_end",
+    "remaining_work",
+    "position",
+    "is_next",
+    "legal",
+    "machine_load",
+    "waiting",
+    "released",
+)
+GLOBAL_FEATURES = ("time", "progress", "legal_share", "lb_makespan", "jobs_per_machine")
+
+
+def observation_space(max_jobs: int, max_ops: int):  # type: ignore[no-untyped-def]
+    """The ``spaces.Dict`` for instances of at most ``max_jobs`` x ``max_ops``."""
+    nodes = max_jobs * max_ops
+    return graph_observation_space(
+        nodes, len(NODE_FEATURES), 2 * nodes, max_jobs, len(GLOBAL_FEATURES)
+    )
+
+
+class JobShopObserver:
+    """Keeps the padded graph of one episode up to date, step by step."""
+
+    def __init__(self, max_jobs: int, max_ops: int) -> None:
+        self.max_jobs, self.max_ops = max_jobs, max_ops
+        nodes = max_jobs * max_ops
+        self.buffer = PaddedGraphBuffer(
+            nodes, len(NODE_FEATURES), 2 * nodes, max_jobs, len(GLOBAL_FEATURES)
+        )
+        self.lb_end = np.zeros(0)
+
+    def reset(self, sim: JobShopSimulator) -> None:
+        """Static parts for a new episode: sizes, route edges, static features."""
+        jobs, ops = sim.num_jobs, sim.num_ops
+        if jobs > self.max_jobs or ops > self.max_ops:
+            raise ValueError(
+                f"instance {sim.instance.name} ({jobs}x{ops}) exceeds the env's padding "
+                f"({self.max_jobs} jobs x {self.max_ops} operations)"
+            )
+        self.sim = sim
+        buf = self.buffer
+        buf.reset(jobs * ops)
+        node = np.arange(jobs * ops).reshape(jobs, ops)
+        buf.set_edges(node[:, :-1].ravel(), node[:, 1:].ravel())
+        self.node = node
+        self.time_scale = float(sim.instance.lower_bound())
+        dur_scale = float(sim.nominal.max())
+        self.features = buf.node_features[: jobs * ops].reshape(jobs, ops, len(NODE_FEATURES))
+        f = self.features
+        f[:, :, 0] = sim.nominal / dur_scale
+        suffix = np.cumsum(sim.nominal[:, ::-1], axis=1)[:, ::-1]
+        f[:, :, 4] = suffix / self.time_scale
+        f[:, :, 5] = np.arange(ops) / ops
+        self.cum = np.cumsum(sim.nominal, axis=1)  # (jobs, ops) inclusive prefix sums
+        self.cum_ext = np.concatenate([np.zeros((jobs, 1)), self.cum], axis=1)
+        self.col = np.arange(ops)
+        self.lb_end = np.zeros((jobs, ops))
+        self.job_rows = np.arange(jobs)
+        self.machine_load = np.bincount(
+            sim.machines.ravel(), weights=sim.nominal.ravel(), minlength=sim.num_machines
+        )
+        self.global_ratio = jobs / sim.num_machines / 10.0
+
+    def on_dispatch(self, started: list[tuple[int, int]]) -> None:
+        """Incremental update after operations started: machine edges and machine loads."""
+        sim, buf = self.sim, self.buffer
+        for j, k in started:
+            m = int(sim.machines[j, k])
+            node = j * sim.num_ops + k
+            prev = int(sim.last_on_machine[m])
+            if prev >= 0:
+                buf.add_edge(prev, node)
+            sim.last_on_machine[m] = node
+            self.machine_load[m] -= sim.nominal[j, k]
+
+    def estimated_makespan(self) -> float:
+        """Largest lower-bound completion estimate over all operations (after ``refresh``)."""
+        return float(self.lb_end.max())
+
+    def refresh(self) -> None:
+        """Recompute the time-dependent features for the simulator's current state."""
+        sim, f, scale = self.sim, self.features, self.time_scale
+        now = sim.now
+        started = sim.start >= 0
+        finished = started & (sim.end <= now)
+        # completion estimates: finished -> actual end; running -> max(start + nominal, now);
+        # not started -> earliest possible start of the job's next op plus nominal work.
+        running_end = np.maximum(sim.start + sim.nominal, now)
+        known = np.where(finished, sim.end, running_end)
+        last = np.maximum(sim.next_op - 1, 0)
+        job_ready = np.where(sim.next_op > 0, known[self.job_rows, last], sim.release)
+        base = np.maximum(job_ready, now) - self.cum_ext[self.job_rows, sim.next_op]
+        lb = np.where(started, known, base[:, None] + self.cum)
+        self.lb_end = lb
+        f[:, :, 1] = started
+        f[:, :, 2] = finished
+        f[:, :, 3] = lb / scale
+        is_next = self.col[None, :] == sim.next_op[:, None]
+        f[:, :, 6] = is_next
+        f[:, :, 7] = is_next & sim.mask[:, None]
+        f[:, :, 8] = self.machine_load[sim.machines] / scale
+        wait = np.maximum(now - np.maximum(sim.job_free, sim.release), 0) / scale
+        f[:, :, 9] = is_next * wait[:, None]
+        f[:, :, 10] = (sim.release <= now)[:, None]
+        buf = self.buffer
+        jobs = sim.num_jobs
+        buf.action_mask[:jobs] = sim.mask
+        unfinished = sim.next_op < sim.num_ops
+        buf.action_node[:jobs] = np.where(unfinished, self.node[:, 0] + sim.next_op, -1)
+        g = buf.global_features
+        g[0] = now / scale
+        g[1] = sim.dispatched / sim.total_ops
+        g[2] = sim.mask.sum() / jobs
+        g[3] = lb.max() / scale
+        g[4] = self.global_ratio
