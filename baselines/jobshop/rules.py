@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.solver import Budget, SolveResult, Stopwatch
+from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
 from schedgym.jobshop.env import JobShopEnv
 from schedgym.jobshop.instance import JobShopInstance
 from schedgym.jobshop.schedule import JobShopSchedule
@@ -60,7 +60,7 @@ class DispatchingRule:
             while not sim.done:
                 sim.dispatch(self.choose(sim, rng))
                 sim.advance()
-        status = "infeasible" if sim.deadlock else "feasible"
+        status: Status = "infeasible" if sim.deadlock else "feasible"
         schedule = sim.schedule(self.name, status)
         schedule = JobShopSchedule(
             schedule.instance,

@@ -56,10 +56,10 @@ def _high(size: SizeRange) -> int:
     return size if isinstance(size, int) else int(size[1])
 
 
-class JobShopEnv(gym.Env[dict[str, np.ndarray], np.int64]):
+class JobShopEnv(gym.Env):
     """Job-shop dispatching environment (see the module docstring for the full contract)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -161,7 +161,7 @@ class JobShopEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             mask[: self._sim.num_jobs] = self._sim.mask
         return mask
 
-    def render(self) -> str | np.ndarray | None:  # type: ignore[override]
+    def render(self) -> str | np.ndarray | None:
         """``ansi``: a text Gantt chart; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8."""
         if self.render_mode is None or self._sim is None:
             return None

@@ -78,7 +78,9 @@ def _ints(source: str | Path, lineno: int, text: str) -> list[int]:
     try:
         return [int(tok) for tok in text.split()]
     except ValueError:
-        raise InstanceFormatError(source, f"expected integers, got {text.strip()!r}", lineno) from None
+        raise InstanceFormatError(
+            source, f"expected integers, got {text.strip()!r}", lineno
+        ) from None
 
 
 def parse_instance(text: str, name: str, source: str | Path = "<string>") -> JobShopInstance:
@@ -94,7 +96,9 @@ def parse_instance(text: str, name: str, source: str | Path = "<string>") -> Job
     head_line, head = rows[0]
     header = _ints(source, head_line, head)
     if len(header) < 2 or header[0] <= 0 or header[1] <= 0:
-        raise InstanceFormatError(source, "first line must be 'jobs machines' (positive)", head_line)
+        raise InstanceFormatError(
+            source, "first line must be 'jobs machines' (positive)", head_line
+        )
     jobs, machines = header[0], header[1]
     body = rows[1:]
     if len(body) == 2 * jobs and all(len(_ints(source, ln, t)) == machines for ln, t in body):
@@ -104,14 +108,17 @@ def parse_instance(text: str, name: str, source: str | Path = "<string>") -> Job
             source, f"expected {jobs} job lines, found {len(body)}", body[-1][0] if body else None
         )
     if len(body) > jobs:
-        raise InstanceFormatError(source, f"unexpected extra line (only {jobs} jobs)", body[jobs][0])
+        raise InstanceFormatError(
+            source, f"unexpected extra line (only {jobs} jobs)", body[jobs][0]
+        )
     mach = np.zeros((jobs, machines), dtype=np.int64)
     dur = np.zeros((jobs, machines), dtype=np.int64)
     for j, (lineno, line) in enumerate(body):
         values = _ints(source, lineno, line)
         if len(values) != 2 * machines:
             raise InstanceFormatError(
-                source, f"job {j} needs {machines} 'machine duration' pairs, got {len(values) / 2:g}",
+                source,
+                f"job {j} needs {machines} 'machine duration' pairs, got {len(values) / 2:g}",
                 lineno,
             )
         ms, ds = values[0::2], values[1::2]
@@ -125,7 +132,9 @@ def _check_row(
 ) -> None:
     for m in ms:
         if not base <= m < machines + base:
-            raise InstanceFormatError(source, f"machine {m} outside {base}..{machines - 1 + base}", lineno)
+            raise InstanceFormatError(
+                source, f"machine {m} outside {base}..{machines - 1 + base}", lineno
+            )
     for d in ds:
         if d <= 0:
             raise InstanceFormatError(source, f"duration {d} must be positive", lineno)

@@ -27,6 +27,7 @@ Global features: clock, fraction dispatched, fraction of jobs legal, current est
 from __future__ import annotations
 
 import numpy as np
+from gymnasium import spaces
 
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
 from schedgym.jobshop.simulator import JobShopSimulator
@@ -47,7 +48,7 @@ NODE_FEATURES = (
 GLOBAL_FEATURES = ("time", "progress", "legal_share", "lb_makespan", "jobs_per_machine")
 
 
-def observation_space(max_jobs: int, max_ops: int):  # type: ignore[no-untyped-def]
+def observation_space(max_jobs: int, max_ops: int) -> spaces.Dict:
     """The ``spaces.Dict`` for instances of at most ``max_jobs`` x ``max_ops``."""
     nodes = max_jobs * max_ops
     return graph_observation_space(

@@ -50,9 +50,7 @@ class DynamicsConfig:
         )
 
 
-def realised_durations(
-    nominal: np.ndarray, cv: float, rng: np.random.Generator
-) -> np.ndarray:
+def realised_durations(nominal: np.ndarray, cv: float, rng: np.random.Generator) -> np.ndarray:
     """Noisy integer durations (>= 1) around ``nominal``; ``nominal`` itself when ``cv == 0``."""
     if cv == 0:
         return nominal
@@ -135,7 +133,7 @@ class Breakdowns:
 
     def intervals_before(self, horizon: int) -> tuple[tuple[int, int, int], ...]:
         """All breakdowns starting before ``horizon`` as ``(machine, start, end)``."""
-        out = []
+        out: list[tuple[int, int, int]] = []
         for m in range(self.num_machines):
             self._extend(m, horizon)
             out.extend(

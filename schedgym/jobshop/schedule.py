@@ -116,7 +116,13 @@ class JobShopSchedule:
             "makespan": self.makespan if makespan is None else int(makespan),
             "wall_time_s": round(float(self.wall_time_s), 6),
             "operations": [
-                {"job": o.job, "index": o.index, "machine": o.machine, "start": o.start, "end": o.end}
+                {
+                    "job": o.job,
+                    "index": o.index,
+                    "machine": o.machine,
+                    "start": o.start,
+                    "end": o.end,
+                }
                 for o in sorted(self.operations, key=lambda o: (o.start, o.machine, o.job))
             ],
         }
@@ -132,7 +138,9 @@ class JobShopSchedule:
     def from_json(data: dict[str, Any], source: str | Path = "<json>") -> JobShopSchedule:
         """Parse the JSON layout; errors name ``source`` and the field."""
         if data.get("problem", "jobshop") != "jobshop":
-            raise InstanceFormatError(source, f"field 'problem' is {data.get('problem')!r}, not 'jobshop'")
+            raise InstanceFormatError(
+                source, f"field 'problem' is {data.get('problem')!r}, not 'jobshop'"
+            )
         ops = []
         for i, raw in enumerate(data.get("operations", [])):
             try:
@@ -140,7 +148,9 @@ class JobShopSchedule:
                     Operation(*(int(raw[k]) for k in ("job", "index", "machine", "start", "end")))
                 )
             except (KeyError, TypeError, ValueError) as exc:
-                raise InstanceFormatError(source, f"operations[{i}]: bad or missing field {exc}") from None
+                raise InstanceFormatError(
+                    source, f"operations[{i}]: bad or missing field {exc}"
+                ) from None
         return JobShopSchedule(
             instance=str(data.get("instance", "")),
             operations=tuple(ops),

@@ -106,7 +106,7 @@ class JobShopSimulator:
             cycle, current = [int(job)], int(job)
             while True:
                 other = int(self.holder[nxt[current]])
-                if other == NOT_SET or other == job or not waiting[other] or other in cycle:
+                if other in (NOT_SET, job) or not waiting[other] or other in cycle:
                     break
                 cycle.append(other)
                 current = other

@@ -64,10 +64,13 @@ def test_check_env_every_option(source: str, dynamics: str) -> None:
 
 @pytest.mark.parametrize("dynamics", DYNAMICS)
 def test_same_seed_same_episode_and_valid_schedule(dynamics: str) -> None:
-    make = lambda: gym.make("schedgym/JobShop-v0", num_jobs=(4, 6), num_machines=(3, 5), **DYNAMICS[dynamics])  # noqa: E731
+    def make():
+        return gym.make(
+            "schedgym/JobShop-v0", num_jobs=(4, 6), num_machines=(3, 5), **DYNAMICS[dynamics]
+        )
     env_a, env_b = make(), make()
     total_a, info_a, trace_a = _rollout(env_a, seed=11, action_seed=5)
-    total_b, info_b, trace_b = _rollout(env_b, seed=11, action_seed=5)
+    total_b, _info_b, trace_b = _rollout(env_b, seed=11, action_seed=5)
     assert trace_a == trace_b and total_a == total_b
     if info_a.get("deadlock"):
         assert dynamics == "blocking-noswap"
@@ -89,15 +92,15 @@ def test_different_seeds_give_different_instances() -> None:
 
 def test_invalid_action_refused_with_penalty_and_strict_mode() -> None:
     env = JobShopEnv("ft06", invalid_penalty=2.5)
-    obs, _ = env.reset(seed=0)
+    _obs, _ = env.reset(seed=0)
     env.step(int(np.flatnonzero(env.action_masks())[0]))
     mask = env.action_masks()
     bad = int(np.flatnonzero(~mask)[0])
     before = env.schedule()
-    obs2, reward, terminated, truncated, info = env.step(bad)
+    _obs2, reward, terminated, truncated, info = env.step(bad)
     assert info["invalid_action"] and reward == -2.5 and not terminated and not truncated
     assert env.schedule().operations == before.operations
-    obs3, reward, *_ = env.step(10**6)
+    _obs3, reward, *_ = env.step(10**6)
     assert reward == -2.5
     strict = JobShopEnv("ft06", strict=True)
     strict.reset(seed=0)
@@ -165,6 +168,8 @@ def test_breakdowns_interrupt_and_resume() -> None:
     _rollout(env, seed=4, action_seed=0)
     schedule = env.schedule()
     assert schedule.conditions.downtimes
-    stretched = [o for o in schedule.operations if o.end - o.start > env.instance.durations[o.job, o.index]]
+    stretched = [
+        o for o in schedule.operations if o.end - o.start > env.instance.durations[o.job, o.index]
+    ]
     assert stretched, "some operation should have been interrupted by a breakdown"
     validate_schedule(env.instance, schedule)
