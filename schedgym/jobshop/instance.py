@@ -26,7 +26,8 @@ class JobShopInstance:
     """A deterministic job shop: every job visits machines in a fixed route.
 
     ``machines[j, k]`` is the machine of the k-th operation of job j and ``durations[j, k]`` its
-    processing time (a positive integer). Arrays are read-only.
+    processing time (a non-negative integer: orb07 really has a zero-length operation).
+    Arrays are read-only.
     """
 
     name: str
@@ -38,8 +39,8 @@ class JobShopInstance:
         durations = np.array(self.durations, dtype=np.int64)
         if machines.ndim != 2 or machines.shape != durations.shape or machines.size == 0:
             raise ValueError(f"{self.name}: machines and durations must be equal non-empty 2-D")
-        if (durations <= 0).any():
-            raise ValueError(f"{self.name}: durations must be positive")
+        if (durations < 0).any():
+            raise ValueError(f"{self.name}: durations must be >= 0")
         if (machines < 0).any():
             raise ValueError(f"{self.name}: machine ids must be >= 0")
         machines.setflags(write=False)
@@ -136,8 +137,8 @@ def _check_row(
                 source, f"machine {m} outside {base}..{machines - 1 + base}", lineno
             )
     for d in ds:
-        if d <= 0:
-            raise InstanceFormatError(source, f"duration {d} must be positive", lineno)
+        if d < 0:
+            raise InstanceFormatError(source, f"duration {d} must be >= 0", lineno)
 
 
 def _taillard(
@@ -150,8 +151,8 @@ def _taillard(
         ln_m, text_m = body[jobs + j]
         ds, ms = _ints(source, ln_d, text_d), _ints(source, ln_m, text_m)
         for d in ds:
-            if d <= 0:
-                raise InstanceFormatError(source, f"duration {d} must be positive", ln_d)
+            if d < 0:
+                raise InstanceFormatError(source, f"duration {d} must be >= 0", ln_d)
         _check_row(source, ln_m, ms, [1] * machines, machines, base=1)
         dur[j], mach[j] = ds, np.asarray(ms) - 1
     return JobShopInstance(name, mach, dur)

@@ -1,0 +1,48 @@
+"""Every registered schedgym env: check_env passes and the same seed gives the same episode."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import schedgym
+
+ENV_IDS = sorted(schedgym._ENVS)
+
+
+def _episode(env: gym.Env, seed: int, max_steps: int = 400) -> list[tuple[int, float]]:
+    env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    trace = []
+    for _ in range(max_steps):
+        action = int(rng.choice(np.flatnonzero(env.unwrapped.action_masks())))
+        _, reward, terminated, truncated, _ = env.step(action)
+        trace.append((action, float(reward)))
+        if terminated or truncated:
+            break
+    return trace
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_check_env(env_id: str) -> None:
+    env = gym.make(env_id)
+    check_env(env.unwrapped, skip_render_check=True)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_same_seed_same_episode(env_id: str) -> None:
+    assert _episode(gym.make(env_id), seed=7) == _episode(gym.make(env_id), seed=7)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_sampled_actions_never_crash(env_id: str) -> None:
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    for _ in range(200):
+        _, _, terminated, truncated, info = env.step(env.action_space.sample())
+        if info.get("invalid_action"):
+            continue
+        if terminated or truncated:
+            env.reset()
