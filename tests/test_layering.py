@@ -51,6 +51,6 @@ def test_core_and_hardware_do_not_import_problems() -> None:
         for path in (ROOT / "schedgym" / folder).rglob("*.py"):
             for module in _imports(path):
                 pieces = module.split(".")
-                assert not (pieces[0] == "schedgym" and len(pieces) > 1 and pieces[1] in PROBLEMS), (
-                    f"{path} imports {module}"
-                )
+                assert not (
+                    pieces[0] == "schedgym" and len(pieces) > 1 and pieces[1] in PROBLEMS
+                ), f"{path} imports {module}"

@@ -68,6 +68,7 @@ def test_same_seed_same_episode_and_valid_schedule(dynamics: str) -> None:
         return gym.make(
             "schedgym/JobShop-v0", num_jobs=(4, 6), num_machines=(3, 5), **DYNAMICS[dynamics]
         )
+
     env_a, env_b = make(), make()
     total_a, info_a, trace_a = _rollout(env_a, seed=11, action_seed=5)
     total_b, _info_b, trace_b = _rollout(env_b, seed=11, action_seed=5)
