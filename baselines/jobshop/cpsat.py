@@ -94,6 +94,7 @@ class JobShopCPSAT:
             solver.parameters.num_workers = workers
             solver.parameters.random_seed = budget.seed
             solver.parameters.log_search_progress = self.log
+            solver.parameters.catch_sigint_signal = False  # Ctrl-C stops the sweep, not one solve
             cp_status = solver.status_name(solver.solve(model))
         if cp_status not in _STATUS:  # MODEL_INVALID: a bug in the model
             raise RuntimeError(f"CP-SAT returned {cp_status} on {instance.name}")

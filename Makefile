@@ -1,0 +1,41 @@
+# schedgym: `make demo` runs the main job, `make test` the checks and tests.
+# Everything runs from the project's own virtualenv (.venv), created on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# torch on a shared 2-core machine: one thread per process (see DESIGN.md, known pitfalls).
+export OMP_NUM_THREADS := 1
+
+.PHONY: venv test lint format demo clean
+
+venv: $(STAMP)
+
+# Reinstall only when pyproject.toml changes. torch comes first, pinned to the CPU build that
+# lies on local disk, so that no dependency pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install torch==2.13.0
+	$(BIN)/python -m pip install -e ".[agents,dev]"
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q -n 2
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: venv
+	$(BIN)/python -m experiments.demo
+
+clean:
+	rm -rf demo_out build dist .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -1,0 +1,364 @@
+"""Problem-independent evaluation: the per-problem adapter, the run loop, aggregates and tables.
+
+A problem plugs into the CLI and the leaderboard through a :class:`ProblemAdapter` (load an
+instance, list a suite, look up a reference value, validate a schedule, write it, draw it).
+:func:`run_suite` runs solvers over instances with it; every result is validated before it is
+scored, and one that fails validation is recorded as failed (status ``invalid``), never scored.
+:func:`summarise` aggregates per size group; :func:`records_table` and :func:`summary_tables` render
+rich tables; :class:`CsvLog` appends finished runs to a CSV so an interrupted sweep can resume;
+:func:`commit_outputs` writes output files through temporary files, renamed only when all succeed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from rich.table import Table
+
+from schedgym.core.errors import SchedGymError, UnsupportedVariantError
+from schedgym.core.solver import Budget, SolveResult, Stopwatch
+
+#: Statuses under which a run is failed: no schedule, or one that did not validate.
+FAILED = ("invalid", "error", "infeasible", "unsupported", "timeout")
+
+
+class ProblemAdapter(Protocol):
+    """What the CLI and the evaluation loop need from one problem (one object per problem)."""
+
+    problem: str
+    objective_name: str
+
+    def load_instance(self, name_or_path: str) -> Any:
+        """A shipped instance by name, or an instance file by path."""
+        ...
+
+    def instance_name(self, instance: Any) -> str:
+        """The instance's name."""
+        ...
+
+    def size_group(self, instance: Any) -> str:
+        """The label that aggregates group instances by (e.g. ``15x15``)."""
+        ...
+
+    def suite(self, name: str) -> list[str]:
+        """Instance names of a shipped suite; raises ``UnknownNameError``."""
+        ...
+
+    def suite_names(self) -> list[str]:
+        """Every shipped suite name."""
+        ...
+
+    def reference(self, name: str) -> float | None:
+        """The value gaps are measured against for a shipped instance name, else ``None``."""
+        ...
+
+    def finish(self, instance: Any, result: SolveResult[Any], solver: str, wall_s: float) -> Any:
+        """The result's schedule with the run's metadata attached (instance, solver, status)."""
+        ...
+
+    def validate(self, instance: Any, schedule: Any) -> float:
+        """The objective of ``schedule``, checked independently; raises ``InvalidScheduleError``."""
+        ...
+
+    def gap(self, objective: float, reference: float) -> float:
+        """Relative gap of ``objective`` to ``reference`` (a fraction: 0.05 is 5 %)."""
+        ...
+
+    def write_schedule(self, schedule: Any, objective: float, path: Path) -> None:
+        """Write the schedule file of the problem's documented layout."""
+        ...
+
+    def render(self, instance: Any, schedule: Any, path: Path, fmt: str) -> None:
+        """Draw the schedule to an image file of format ``fmt`` (e.g. ``png``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One solver on one instance. ``objective`` is the validator's value (``None`` if failed)."""
+
+    instance: str
+    size_group: str
+    solver: str
+    status: str
+    objective: float | None
+    reference: float | None
+    gap_pct: float | None
+    wall_time_s: float
+    message: str = ""
+    schedule: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def scored(self) -> bool:
+        """Whether the run produced a validated schedule."""
+        return self.objective is not None
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """Aggregate of one solver over one size group: ``runs`` attempted, ``scored`` validated."""
+
+    group: str
+    solver: str
+    runs: int
+    scored: int
+    mean_gap_pct: float | None
+    mean_wall_s: float
+
+
+def run_one(
+    adapter: ProblemAdapter,
+    name: str,
+    instance: Any,
+    solver_name: str,
+    solver: Any,
+    budget: Budget,
+) -> RunRecord:
+    """Solve, validate and score one instance. Solver exceptions become failed records."""
+    group = adapter.size_group(instance)
+    reference = adapter.reference(name)
+
+    def failed(status: str, message: str, wall: float) -> RunRecord:
+        one_line = " ".join(message.split())
+        return RunRecord(name, group, solver_name, status, None, reference, None, wall, one_line)
+
+    error: Exception | None = None
+    with Stopwatch() as watch:
+        try:
+            result = solver.solve(instance, budget)
+        except Exception as exc:  # a sweep goes on past one crashing solver, and says why
+            error = exc
+    if isinstance(error, UnsupportedVariantError):
+        return failed("unsupported", str(error), watch.elapsed)
+    if error is not None:
+        return failed("error", f"{type(error).__name__}: {error}", watch.elapsed)
+    if result.schedule is None:
+        status = result.status if result.status in FAILED else "error"
+        return failed(status, f"no schedule (solver status {result.status})", watch.elapsed)
+    try:
+        schedule = adapter.finish(instance, result, solver_name, watch.elapsed)
+        objective = adapter.validate(instance, schedule)
+    except SchedGymError as exc:
+        return failed("invalid", str(exc), watch.elapsed)
+    gap = None if reference is None else 100.0 * adapter.gap(objective, reference)
+    return RunRecord(
+        name,
+        group,
+        solver_name,
+        result.status,
+        objective,
+        reference,
+        gap,
+        watch.elapsed,
+        "",
+        schedule,
+    )
+
+
+def run_suite(
+    adapter: ProblemAdapter,
+    names: Sequence[str],
+    solvers: Mapping[str, Any],
+    budget: Budget,
+    skip: Iterable[tuple[str, str]] = (),
+    before: Callable[[str, str], None] | None = None,
+    after: Callable[[RunRecord], None] | None = None,
+) -> list[RunRecord]:
+    """Run every solver on every named instance, in order; ``skip`` holds finished
+    ``(instance, solver)`` pairs (resume). ``before``/``after`` are progress callbacks."""
+    done = set(skip)
+    records: list[RunRecord] = []
+    for name in names:
+        todo = [s for s in solvers if (name, s) not in done]
+        if not todo:
+            continue
+        instance = adapter.load_instance(name)
+        for solver_name in todo:
+            if before is not None:
+                before(name, solver_name)
+            record = run_one(adapter, name, instance, solver_name, solvers[solver_name], budget)
+            records.append(record)
+            if after is not None:
+                after(record)
+    return records
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+def summarise(records: Iterable[RunRecord]) -> list[GroupSummary]:
+    """Per (size group, solver) aggregates, groups and solvers in order of first appearance.
+
+    The mean gap is over the scored runs that have a reference; ``scored < runs`` flags failures.
+    """
+    buckets: dict[tuple[str, str], list[RunRecord]] = {}
+    for record in records:
+        buckets.setdefault((record.size_group, record.solver), []).append(record)
+    return [
+        GroupSummary(
+            group,
+            solver,
+            len(rows),
+            sum(r.scored for r in rows),
+            _mean([r.gap_pct for r in rows if r.gap_pct is not None]),
+            math.fsum(r.wall_time_s for r in rows) / len(rows),
+        )
+        for (group, solver), rows in buckets.items()
+    ]
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    if digits == 0 and float(value).is_integer():
+        return str(int(value))
+    return f"{value:.{digits or 2}f}"
+
+
+def records_table(records: Iterable[RunRecord], objective_name: str = "objective") -> Table:
+    """A rich table with one row per run; failed runs show their status and no score."""
+    table = Table(title="Per instance", title_justify="left")
+    for header in ("instance", "size", "solver", objective_name, "reference", "gap %", "status"):
+        numeric = header in (objective_name, "reference", "gap %")
+        table.add_column(header, justify="right" if numeric else "left")
+    table.add_column("wall s", justify="right")
+    for r in records:
+        status = r.status if r.scored else f"[red]failed: {r.status}[/red]"
+        table.add_row(
+            r.instance,
+            r.size_group,
+            r.solver,
+            _num(r.objective),
+            _num(r.reference),
+            "-" if r.gap_pct is None else f"{r.gap_pct:.2f}",
+            status,
+            f"{r.wall_time_s:.3f}",
+        )
+    return table
+
+
+def summary_tables(summaries: Iterable[GroupSummary]) -> list[Table]:
+    """One rich table per size group: solver, n (scored of runs), mean gap %, mean wall s."""
+    tables: dict[str, Table] = {}
+    for s in summaries:
+        if s.group not in tables:
+            table = Table(title=f"Size group {s.group}", title_justify="left")
+            table.add_column("solver")
+            for header in ("n", "failed", "mean gap %", "mean wall s"):
+                table.add_column(header, justify="right")
+            tables[s.group] = table
+        tables[s.group].add_row(
+            s.solver,
+            str(s.scored),
+            str(s.runs - s.scored),
+            "-" if s.mean_gap_pct is None else f"{s.mean_gap_pct:.2f}",
+            f"{s.mean_wall_s:.3f}",
+        )
+    return list(tables.values())
+
+
+CSV_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name != "schedule")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return str(round(value, 6)) if isinstance(value, float) else str(value)
+
+
+def _row(record: RunRecord) -> dict[str, str]:
+    return {name: _cell(getattr(record, name)) for name in CSV_COLUMNS}
+
+
+def _optional(cell: str) -> float | None:
+    return float(cell) if cell.strip() else None
+
+
+def read_csv(path: str | Path) -> list[RunRecord]:
+    """Records of a CSV written by :class:`CsvLog` (for resuming an interrupted sweep)."""
+    from schedgym.core.errors import InstanceFormatError
+
+    path = Path(path)
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or tuple(reader.fieldnames) != CSV_COLUMNS:
+            raise InstanceFormatError(path, f"expected the header {','.join(CSV_COLUMNS)}", 1)
+        records = []
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                records.append(
+                    RunRecord(
+                        row["instance"],
+                        row["size_group"],
+                        row["solver"],
+                        row["status"],
+                        _optional(row["objective"]),
+                        _optional(row["reference"]),
+                        _optional(row["gap_pct"]),
+                        float(row["wall_time_s"]),
+                        row["message"] or "",
+                    )
+                )
+            except (TypeError, ValueError, AttributeError):
+                raise InstanceFormatError(path, "malformed row", lineno) from None
+    return records
+
+
+class CsvLog:
+    """Appends one CSV row per finished run and flushes, so an interrupted sweep keeps them.
+
+    ``CsvLog(path, keep=records)`` rewrites ``path`` with ``keep`` first (the rows of a resumed
+    run); the file is created only when the log is opened, after the inputs were checked.
+    """
+
+    def __init__(self, path: str | Path, keep: Iterable[RunRecord] = ()) -> None:
+        self.path = Path(path)
+        self._fh: TextIO = self.path.open("w", newline="")
+        self._writer = csv.DictWriter(self._fh, fieldnames=CSV_COLUMNS)
+        self._writer.writeheader()
+        for record in keep:
+            self._writer.writerow(_row(record))
+        self._fh.flush()
+
+    def write(self, record: RunRecord) -> None:
+        """Append one record and flush it to disk."""
+        self._writer.writerow(_row(record))
+        self._fh.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._fh.close()
+
+
+def commit_outputs(writers: Mapping[Path, Callable[[Path], None]]) -> None:
+    """Write each output through a temporary file beside it, then rename them all.
+
+    ``writers`` maps a target path to a function that writes a given path. If any writer fails,
+    every temporary file is removed and no target is touched: no partial outputs.
+    """
+    staged: list[tuple[Path, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for target, write in writers.items():
+            fd, tmp_name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
+            )
+            os.close(fd)
+            staged.append((Path(tmp_name), target))
+            write(Path(tmp_name))
+            os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
