@@ -30,6 +30,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
+from schedgym.jobshop.kernels import refresh_features
 from schedgym.jobshop.simulator import JobShopSimulator
 
 NODE_FEATURES = (
@@ -65,7 +66,7 @@ class JobShopObserver:
         self.buffer = PaddedGraphBuffer(
             nodes, len(NODE_FEATURES), 2 * nodes, max_jobs, len(GLOBAL_FEATURES)
         )
-        self.lb_end = np.zeros(0)
+        self.estimate = 0.0
 
     def reset(self, sim: JobShopSimulator) -> None:
         """Static parts for a new episode: sizes, route edges, static features."""
@@ -90,10 +91,7 @@ class JobShopObserver:
         f[:, :, 4] = suffix / self.time_scale
         f[:, :, 5] = np.arange(ops) / ops
         self.cum = np.cumsum(sim.nominal, axis=1)  # (jobs, ops) inclusive prefix sums
-        self.cum_ext = np.concatenate([np.zeros((jobs, 1)), self.cum], axis=1)
-        self.col = np.arange(ops)
-        self.lb_end = np.zeros((jobs, ops))
-        self.job_rows = np.arange(jobs)
+        self.cum_ext = np.concatenate([np.zeros((jobs, 1), dtype=np.int64), self.cum], axis=1)
         self.machine_load = np.bincount(
             sim.machines.ravel(), weights=sim.nominal.ravel(), minlength=sim.num_machines
         )
@@ -113,41 +111,33 @@ class JobShopObserver:
 
     def estimated_makespan(self) -> float:
         """Largest lower-bound completion estimate over all operations (after ``refresh``)."""
-        return float(self.lb_end.max())
+        return self.estimate
 
     def refresh(self) -> None:
         """Recompute the time-dependent features for the simulator's current state."""
-        sim, f, scale = self.sim, self.features, self.time_scale
-        now = sim.now
-        started = sim.start >= 0
-        finished = started & (sim.end <= now)
-        # completion estimates: finished -> actual end; running -> max(start + nominal, now);
-        # not started -> earliest possible start of the job's next op plus nominal work.
-        running_end = np.maximum(sim.start + sim.nominal, now)
-        known = np.where(finished, sim.end, running_end)
-        last = np.maximum(sim.next_op - 1, 0)
-        job_ready = np.where(sim.next_op > 0, known[self.job_rows, last], sim.release)
-        base = np.maximum(job_ready, now) - self.cum_ext[self.job_rows, sim.next_op]
-        lb = np.where(started, known, base[:, None] + self.cum)
-        self.lb_end = lb
-        f[:, :, 1] = started
-        f[:, :, 2] = finished
-        f[:, :, 3] = lb / scale
-        is_next = self.col[None, :] == sim.next_op[:, None]
-        f[:, :, 6] = is_next
-        f[:, :, 7] = is_next & sim.mask[:, None]
-        f[:, :, 8] = self.machine_load[sim.machines] / scale
-        wait = np.maximum(now - np.maximum(sim.job_free, sim.release), 0) / scale
-        f[:, :, 9] = is_next * wait[:, None]
-        f[:, :, 10] = (sim.release <= now)[:, None]
-        buf = self.buffer
+        sim, scale, buf = self.sim, self.time_scale, self.buffer
+        self.estimate = refresh_features(
+            self.features,
+            buf.action_node,
+            sim.start,
+            sim.end,
+            sim.nominal,
+            self.cum,
+            self.cum_ext,
+            sim.next_op,
+            sim.job_free,
+            sim.release,
+            sim.mask,
+            self.machine_load,
+            sim.machines,
+            sim.now,
+            scale,
+        )
         jobs = sim.num_jobs
         buf.action_mask[:jobs] = sim.mask
-        unfinished = sim.next_op < sim.num_ops
-        buf.action_node[:jobs] = np.where(unfinished, self.node[:, 0] + sim.next_op, -1)
         g = buf.global_features
-        g[0] = now / scale
+        g[0] = sim.now / scale
         g[1] = sim.dispatched / sim.total_ops
-        g[2] = sim.mask.sum() / jobs
-        g[3] = lb.max() / scale
+        g[2] = np.count_nonzero(sim.mask) / jobs
+        g[3] = self.estimate / scale
         g[4] = self.global_ratio

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from schedgym.jobshop.instance import JobShopInstance
+from schedgym.jobshop.kernels import legal_jobs, next_event
 from schedgym.jobshop.scenario import (
     Breakdowns,
     DynamicsConfig,
@@ -64,6 +65,7 @@ class JobShopSimulator:
         self.total_ops = jobs * ops
         self.deadlock = False
         self.mask = np.zeros(jobs, dtype=bool)
+        self._waiting = np.zeros(jobs, dtype=bool)
         self._job_index = np.arange(jobs)
         self._swap_cycles: dict[int, list[int]] = {}
         self.advance()
@@ -82,22 +84,27 @@ class JobShopSimulator:
         """Latest end among dispatched operations."""
         return int(self.end.max()) if self.dispatched else 0
 
-    def _compute_mask(self) -> None:
-        now, nxt = self.now, self.next_machine()
-        mask = (self.next_op < self.num_ops) & (self.job_free <= now)
-        mask &= self.machine_free[nxt] <= now
-        if self.breakdowns is not None:
-            mask &= self.machine_up[nxt]
-        self._swap_cycles = {}
-        if self.dynamics.blocking:
-            holder = self.holder[nxt]
-            free = (holder == NOT_SET) | (holder == self._job_index)
-            if self.dynamics.swaps:
-                self._find_swap_cycles(mask & ~free)
-            mask &= free
+    def _compute_mask(self) -> int:
+        count = legal_jobs(
+            self.next_op,
+            self._machines_ext,
+            self.job_free,
+            self.machine_free,
+            self.machine_up,
+            self.holder,
+            self.dynamics.blocking,
+            self.now,
+            self.mask,
+            self._waiting,
+        )
+        if self._swap_cycles:
+            self._swap_cycles = {}
+        if self.dynamics.blocking and self.dynamics.swaps and self._waiting.any():
+            self._find_swap_cycles(self._waiting)
             for job in self._swap_cycles:
-                mask[job] = True
-        self.mask = mask
+                count += not self.mask[job]
+                self.mask[job] = True
+        return int(count)
 
     def _find_swap_cycles(self, waiting: np.ndarray) -> None:
         """Cycles of blocked jobs, each waiting for a machine held (idle) by the next one."""
@@ -149,8 +156,7 @@ class JobShopSimulator:
         """Move the clock to the next time at which some job can start (or stop when done)."""
         while True:
             self._refresh_machines()
-            self._compute_mask()
-            if self.mask.any() or self.dispatched == self.total_ops:
+            if self._compute_mask() or self.dispatched == self.total_ops:
                 return
             upcoming = self._next_event()
             if upcoming is None:
@@ -164,17 +170,12 @@ class JobShopSimulator:
                 self.machine_up[m] = self.breakdowns.is_up(m, self.now)
 
     def _next_event(self) -> int | None:
-        now = self.now
-        candidates = []
-        for times in (self.job_free, self.machine_free):
-            later = times[times > now]
-            if later.size:
-                candidates.append(int(later.min()))
+        upcoming = next_event(self.job_free, self.machine_free, self.now)
         if self.breakdowns is not None:
-            repair = self.breakdowns.next_repair_after(now)
-            if repair is not None:
-                candidates.append(repair)
-        return min(candidates) if candidates else None
+            repair = self.breakdowns.next_repair_after(self.now)
+            if repair is not None and (upcoming < 0 or repair < upcoming):
+                upcoming = repair
+        return None if upcoming < 0 else int(upcoming)
 
     # ------------------------------------------------------------------ results
     def conditions(self) -> Conditions:
