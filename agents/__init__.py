@@ -1,1 +1,12 @@
-"""Learned schedulers: graph-neural encoders, MaskablePPO policies, training and checkpoints."""
+"""Learned schedulers: graph-neural encoders, MaskablePPO policies, training and checkpoints.
+
+* :mod:`agents.encoders` — ``GraphFeaturesExtractor`` (SB3 features extractor; GIN or GATv2 over
+  the padded-graph observation, both edge directions).
+* :mod:`agents.policy` — ``GraphPointerPolicy`` (MaskablePPO policy, pointer-style action logits).
+* :mod:`agents.train` — ``train(config)``, ``train_command(env, config, sweep)``,
+  ``python -m agents.train CONFIG``; methods in :mod:`agents.self_label` and :mod:`agents.ppo`.
+* :mod:`agents.checkpoint` — safe (``weights_only``) checkpoints; :mod:`agents.solver` — the
+  ``jobshop.ppo-gnn`` and ``jobshop.ppo-gnn-sample`` solvers.
+
+Importing this package is cheap: submodules load torch and friends only when imported.
+"""

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 _ENVS = {
     "schedgym/JobShop-v0": "schedgym.jobshop.env:JobShopEnv",
+    "schedgym/SoCDAG-v0": "schedgym.socdag.env:SoCDAGEnv",
 }
 
 for _env_id, _entry in _ENVS.items():

@@ -2,7 +2,8 @@
 
 Problems plug in through :data:`PROBLEMS`, a map from problem name to the import path of its
 :class:`schedgym.core.report.ProblemAdapter`, imported only when used (``schedgym --help`` stays
-fast). A new command is one more ``@app.command()`` function below (``train``, ``leaderboard``).
+fast). A new command is one more ``@app.command()`` function below (``train``); the ``leaderboard``
+group's commands live in :mod:`schedgym.leaderboard.cli`.
 
 Exit codes: 0 success; 1 a solver found no valid schedule; 2 bad input (missing or malformed file,
 unknown problem, solver, suite or instance), reported as one ``error: ...`` line on stderr naming
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 import typer
 
 from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
+from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,6 +33,7 @@ IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg")
 
 PROBLEMS: dict[str, str] = {
     "jobshop": "schedgym.jobshop.evaluation:ADAPTER",
+    "socdag": "schedgym.socdag.evaluation:ADAPTER",
 }
 
 app = typer.Typer(
@@ -298,6 +301,15 @@ def solvers(problem: ProblemOpt = "jobshop") -> None:
     get_adapter(problem)
     for name in available_solvers(problem):
         typer.echo(name)
+
+
+leaderboard_app = typer.Typer(
+    help="The leaderboard: frozen suites, one harness, stored results (run, show, suites...).",
+    no_args_is_help=True,
+)
+for _name, _command in LEADERBOARD_COMMANDS.items():
+    leaderboard_app.command(_name)(handles_errors(_command))
+app.add_typer(leaderboard_app, name="leaderboard")
 
 
 def main() -> None:

@@ -51,14 +51,20 @@ class DispatchingRule:
         return int(jobs[int(np.argmin(self.scores(sim, jobs)))])
 
     def solve(self, instance: JobShopInstance, budget: Budget) -> SolveResult[JobShopSchedule]:
-        """Build one schedule greedily (the time limit is never reached in practice)."""
+        """Build one schedule greedily (the time limit is never reached in practice).
+
+        ``info["actions"]`` holds the jobs dispatched, in order: replayed through
+        ``JobShopEnv`` with the same options and seed, they rebuild the same schedule.
+        """
         with Stopwatch() as watch:
             env = JobShopEnv(instance, **self.env_options)
             env.reset(seed=budget.seed)
             sim = env.simulator
             rng = np.random.default_rng(budget.seed)
+            actions: list[int] = []
             while not sim.done:
-                sim.dispatch(self.choose(sim, rng))
+                actions.append(self.choose(sim, rng))
+                sim.dispatch(actions[-1])
                 sim.advance()
         status: Status = "infeasible" if sim.deadlock else "feasible"
         schedule = sim.schedule(self.name, status)
@@ -76,6 +82,7 @@ class DispatchingRule:
             status=status,
             wall_time_s=watch.elapsed,
             objective=None if sim.deadlock else float(sim.makespan()),
+            info={"actions": tuple(actions)},
         )
 
 

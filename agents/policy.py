@@ -1,0 +1,207 @@
+"""A MaskablePPO policy whose action logits come from a pointer head over node embeddings.
+
+For every action ``a`` the head scores ``MLP([node_emb[action_node[a]], graph_emb, global_emb])``
+(a learned "no node" embedding where ``action_node[a] == -1``); the value is an MLP of
+``[graph_emb, global_emb]``. The GNN runs once per call, inside the policy's own ``forward``,
+``evaluate_actions``, ``get_distribution`` and ``predict_values``, so per-node embeddings reach
+the head while SB3 still sees a standard ``MaskableActorCriticPolicy`` (``MaskablePPO.learn`` and
+``.predict(action_masks=...)`` work unchanged). No weight depends on the number of nodes, edges
+or actions: a network built for one instance size loads and runs on any other size.
+
+The observation's own ``action_mask`` is always applied (ANDed with ``action_masks`` when those
+are passed), so even a ``predict`` call without masks never picks an illegal action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from sb3_contrib.common.maskable.distributions import MaskableCategoricalDistribution
+from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
+from torch import Tensor, nn
+
+from agents.encoders import ConvKind, GraphFeaturesExtractor, PoolKind
+from agents.graph_batch import ObsTensors, gather_action_nodes
+
+ARCH_KEYS = ("conv", "hidden", "layers", "heads", "pool", "head_hidden")
+DEFAULT_ARCH: dict[str, Any] = {
+    "conv": "gin",
+    "hidden": 64,
+    "layers": 3,
+    "heads": 2,
+    "pool": "mean",
+    "head_hidden": 64,
+}
+
+
+def _mlp(sizes: list[int]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class GraphPointerPolicy(MaskableActorCriticPolicy):
+    """Pointer-style graph policy for ``MaskablePPO`` (and for self-labelling).
+
+    Architecture keywords (also stored in checkpoints, see :attr:`arch`): ``conv`` (``"gin"`` or
+    ``"gatv2"``), ``hidden``, ``layers``, ``heads`` (GATv2), ``pool`` (``"mean"`` or
+    ``"meanmax"``), ``head_hidden``. Other keywords go to ``MaskableActorCriticPolicy``.
+    """
+
+    features_extractor: GraphFeaturesExtractor
+
+    def __init__(
+        self,
+        observation_space: spaces.Dict,
+        action_space: spaces.Discrete,
+        lr_schedule: Schedule,
+        conv: ConvKind = "gin",
+        hidden: int = 64,
+        layers: int = 3,
+        heads: int = 2,
+        pool: PoolKind = "mean",
+        head_hidden: int = 64,
+        **kwargs: Any,
+    ) -> None:
+        self.head_hidden = head_hidden
+        kwargs.pop("net_arch", None)
+        kwargs["features_extractor_class"] = GraphFeaturesExtractor
+        kwargs["features_extractor_kwargs"] = {
+            "conv": conv,
+            "hidden": hidden,
+            "layers": layers,
+            "heads": heads,
+            "pool": pool,
+        }
+        kwargs.setdefault("ortho_init", False)
+        super().__init__(observation_space, action_space, lr_schedule, net_arch=[], **kwargs)
+
+    @property
+    def arch(self) -> dict[str, Any]:
+        """The architecture keywords (JSON-ready) that rebuild this network."""
+        return {**self.features_extractor_kwargs, "head_hidden": self.head_hidden}
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        data = super()._get_constructor_parameters()
+        data.pop("features_extractor_kwargs", None)
+        data.pop("features_extractor_class", None)
+        data.update(self.arch)
+        return data
+
+    def _build(self, lr_schedule: Schedule) -> None:
+        hidden = self.features_extractor.hidden
+        self.none_emb = nn.Parameter(torch.zeros(hidden))
+        self.pointer_head = _mlp([3 * hidden, self.head_hidden, self.head_hidden, 1])
+        self.value_head = _mlp([2 * hidden, self.head_hidden, 1])
+        last = self.pointer_head[-1]
+        assert isinstance(last, nn.Linear)
+        with torch.no_grad():  # near-uniform initial policy
+            last.weight.mul_(0.01)
+            last.bias.zero_()
+        self.optimizer = self.optimizer_class(
+            self.parameters(),
+            lr=lr_schedule(1),  # type: ignore[call-arg]
+            **self.optimizer_kwargs,
+        )
+
+    # -- the network -------------------------------------------------------------------------
+
+    def logits_and_values(
+        self, obs: ObsTensors, want_logits: bool = True, want_values: bool = True
+    ) -> tuple[Tensor | None, Tensor | None]:
+        """Unmasked action logits ``(B, A)`` and values ``(B, 1)`` in one GNN pass."""
+        enc = self.features_extractor.encode(obs)
+        context = torch.cat([enc.graph_emb, enc.global_emb], dim=-1)  # (B, 2H)
+        logits = values = None
+        if want_logits:
+            pointed = gather_action_nodes(
+                enc.node_emb, enc.graph, obs["action_node"], self.none_emb
+            )
+            ctx = context.unsqueeze(1).expand(-1, pointed.shape[1], -1)
+            logits = self.pointer_head(torch.cat([pointed, ctx], dim=-1)).squeeze(-1)
+        if want_values:
+            values = self.value_head(context)
+        return logits, values
+
+    def action_logits(self, obs: ObsTensors) -> Tensor:
+        """Unmasked action logits ``(B, A)``; ``A`` is whatever the observation carries."""
+        logits, _ = self.logits_and_values(obs, want_values=False)
+        assert logits is not None
+        return logits
+
+    @staticmethod
+    def legal_mask(obs: ObsTensors, logits: Tensor, action_masks: Any = None) -> Tensor:
+        """Boolean ``(B, A)``: the observation's ``action_mask`` AND ``action_masks`` if given."""
+        mask = obs["action_mask"].reshape(logits.shape) > 0.5
+        if action_masks is not None:
+            extra = torch.as_tensor(
+                np.asarray(action_masks) if not isinstance(action_masks, Tensor) else action_masks,
+                device=logits.device,
+            )
+            mask = mask & (extra.reshape(logits.shape) > 0.5)
+        return mask
+
+    def _distribution(
+        self, obs: ObsTensors, logits: Tensor, action_masks: Any
+    ) -> MaskableCategoricalDistribution:
+        dist = MaskableCategoricalDistribution(int(logits.shape[-1]))
+        dist.proba_distribution(action_logits=logits)
+        dist.apply_masking(self.legal_mask(obs, logits, action_masks))
+        return dist
+
+    # -- the SB3 entry points ----------------------------------------------------------------
+
+    def forward(
+        self, obs: Tensor, deterministic: bool = False, action_masks: np.ndarray | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Actions, values and log-probabilities (rollout collection)."""
+        tensors: ObsTensors = obs  # type: ignore[assignment]
+        logits, values = self.logits_and_values(tensors)
+        assert logits is not None and values is not None
+        dist = self._distribution(tensors, logits, action_masks)
+        actions = dist.get_actions(deterministic=deterministic)
+        return actions.reshape(-1), values, dist.log_prob(actions)
+
+    def evaluate_actions(
+        self, obs: Tensor, actions: Tensor, action_masks: Tensor | None = None
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """Values, log-likelihood of ``actions`` and entropy (PPO update)."""
+        tensors: ObsTensors = obs  # type: ignore[assignment]
+        logits, values = self.logits_and_values(tensors)
+        assert logits is not None and values is not None
+        dist = self._distribution(tensors, logits, action_masks)
+        return values, dist.log_prob(actions.reshape(-1)), dist.entropy()
+
+    def get_distribution(
+        self, obs: PyTorchObs, action_masks: np.ndarray | None = None
+    ) -> MaskableCategoricalDistribution:
+        """The masked action distribution (used by ``predict``)."""
+        tensors: ObsTensors = obs  # type: ignore[assignment]
+        return self._distribution(tensors, self.action_logits(tensors), action_masks)
+
+    def predict_values(self, obs: PyTorchObs) -> Tensor:
+        """State values ``(B, 1)``."""
+        _, values = self.logits_and_values(obs, want_logits=False)  # type: ignore[arg-type]
+        assert values is not None
+        return values
+
+
+def build_policy(
+    observation_space: spaces.Dict,
+    action_space: spaces.Discrete,
+    arch: dict[str, Any] | None = None,
+    learning_rate: float = 3e-4,
+) -> GraphPointerPolicy:
+    """A fresh policy for the given spaces; unknown ``arch`` keys raise ``ValueError``."""
+    merged = {**DEFAULT_ARCH, **(arch or {})}
+    unknown = set(merged) - set(ARCH_KEYS)
+    if unknown:
+        raise ValueError(f"unknown architecture keys: {sorted(unknown)}")
+    return GraphPointerPolicy(observation_space, action_space, lambda _: learning_rate, **merged)

@@ -1,0 +1,136 @@
+"""Batched episodes: many envs stepped in lockstep, one network call per step for all of them.
+
+A *chooser* maps a batched observation (and the envs' own ``action_masks()``, always passed) to
+one action per env. :func:`policy_chooser` gives greedy or sampled choices from a
+:class:`~agents.policy.GraphPointerPolicy`; :func:`mwkr_chooser` is the "most work remaining"
+rule read from the observation, used as a reference and as an optional extra label candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agents.graph_batch import obs_to_tensors, pad_observations, stack_observations
+from agents.policy import GraphPointerPolicy
+
+Obs = dict[str, np.ndarray]
+Chooser = Callable[[Obs, np.ndarray], np.ndarray]
+
+
+@dataclass
+class Episodes:
+    """Outcome of a batch of episodes: makespan (``inf`` if none) and actions of each."""
+
+    makespans: np.ndarray  # (n,) float64
+    actions: list[list[int]]
+    steps: int  # env steps taken in total
+
+
+def batch_observations(observations: Sequence[Mapping[str, np.ndarray]]) -> Obs:
+    """Stack equal-shape observations; zero-pad (inert) when their padded sizes differ."""
+    first = observations[0]
+    if all(o[k].shape == first[k].shape for o in observations for k in first):
+        return stack_observations(observations)
+    return pad_observations(observations)
+
+
+def policy_chooser(
+    policy: GraphPointerPolicy, sample: bool = False, generator: torch.Generator | None = None
+) -> Chooser:
+    """Greedy (``sample=False``) or sampled actions of ``policy`` under the legal masks."""
+
+    def choose(obs: Obs, masks: np.ndarray) -> np.ndarray:
+        tensors = obs_to_tensors(obs)
+        with torch.no_grad():
+            logits = policy.action_logits(tensors)
+            legal = policy.legal_mask(tensors, logits, masks)
+            logits = logits.masked_fill(~legal, float("-inf"))
+            if sample:
+                probs = torch.softmax(logits, dim=-1)
+                actions = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+            else:
+                actions = logits.argmax(dim=-1)
+        return actions.numpy()
+
+    return choose
+
+
+def mwkr_chooser(remaining_work_feature: int) -> Chooser:
+    """Most work remaining: the legal action whose node has the largest ``remaining_work``.
+
+    Ties go to the lowest action index, like ``baselines.jobshop.rules.MWKR``.
+    """
+
+    def choose(obs: Obs, masks: np.ndarray) -> np.ndarray:
+        nodes = obs["action_node"].astype(np.int64)  # (B, A)
+        work = obs["node_features"][:, :, remaining_work_feature]  # (B, N)
+        score = np.take_along_axis(work, np.maximum(nodes, 0), axis=1).astype(np.float64)
+        legal = masks.astype(bool) & (obs["action_mask"] > 0) & (nodes >= 0)
+        score[~legal] = -np.inf
+        return score.argmax(axis=1)
+
+    return choose
+
+
+def run_episodes(
+    envs: Sequence[gym.Env[Any, Any]],
+    chooser: Chooser,
+    resets: Sequence[Mapping[str, Any]] | None = None,
+) -> Episodes:
+    """Run one episode in each env, all in lockstep, until every one ends.
+
+    Forced decisions (a single legal action) are taken without calling ``chooser``.
+
+    ``resets[i]`` are keyword arguments for ``envs[i].reset`` (``seed``, ``options``). An episode
+    that ends without ``info["makespan"]`` (a deadlock) scores ``inf``.
+    """
+    count = len(envs)
+    resets = resets or [{} for _ in range(count)]
+    observations: list[Mapping[str, np.ndarray]] = [
+        env.reset(**dict(kw))[0] for env, kw in zip(envs, resets, strict=True)
+    ]
+    makespans = np.full(count, np.inf)
+    actions: list[list[int]] = [[] for _ in range(count)]
+    active = list(range(count))
+    steps = 0
+    while active:
+        masks = batch_observations(
+            [{"m": np.asarray(envs[i].unwrapped.action_masks())} for i in active]  # type: ignore[attr-defined]
+        )["m"].astype(bool)
+        # a decision with at most one legal action needs no network call
+        chosen = masks.argmax(axis=1)
+        free = np.flatnonzero(masks.sum(axis=1) > 1)
+        if len(free):
+            batch = batch_observations([observations[active[f]] for f in free])
+            chosen[free] = chooser(batch, masks[free])
+        still = []
+        for i, action in zip(active, chosen.tolist(), strict=True):
+            obs, _, terminated, truncated, info = envs[i].step(int(action))
+            observations[i] = obs
+            actions[i].append(int(action))
+            steps += 1
+            if terminated or truncated:
+                if "makespan" in info:
+                    makespans[i] = float(info["makespan"])
+            else:
+                still.append(i)
+        active = still
+    return Episodes(makespans, actions, steps)
+
+
+def replay(
+    env: gym.Env[Any, Any], actions: Sequence[int], reset: Mapping[str, Any] | None = None
+) -> list[Obs]:
+    """The observations seen before each of ``actions`` (a deterministic episode replayed)."""
+    obs, _ = env.reset(**dict(reset or {}))
+    seen: list[Obs] = []
+    for action in actions:
+        seen.append(obs)
+        obs, *_ = env.step(int(action))
+    return seen

@@ -1,0 +1,163 @@
+"""Train a graph-neural job-shop agent with one command, resumably.
+
+Python::
+
+    from agents.train import train
+    best = train("experiments/configs/jobshop_ppo.yaml")      # -> runs/<name>/best.pt
+
+Shell (rerun the same command after an interrupt, even ``kill -9``, to continue)::
+
+    python -m agents.train experiments/configs/jobshop_ppo.yaml [--fresh] [--set key=value ...]
+
+``method: self_label`` (default, :mod:`agents.self_label`) or ``method: ppo``
+(:mod:`agents.ppo`); both write the run folder described in :mod:`agents.run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from agents.config import ENV_ALIASES, ConfigError, TrainConfig
+from agents.run import RunFiles
+
+
+def limit_threads() -> None:
+    """One torch/OpenMP thread (the machines are small and shared; see DESIGN.md)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+
+
+def load_config(config: TrainConfig | str | Path | Mapping[str, Any]) -> TrainConfig:
+    """A :class:`TrainConfig` from itself, a YAML path or a plain mapping."""
+    if isinstance(config, TrainConfig):
+        return config
+    if isinstance(config, Mapping):
+        return TrainConfig.from_dict(dict(config))
+    return TrainConfig.from_yaml(config)
+
+
+def train(config: TrainConfig | str | Path, *, resume: bool = True, progress: bool = True) -> Path:
+    """Run (or continue) the training run described by ``config``; return the best checkpoint.
+
+    With ``resume=True`` an existing ``state.pt`` in the run folder is continued from its saved
+    step; ``resume=False`` starts over. The best validated policy is ``<run>/best.pt`` (and
+    ``config.export`` when set).
+    """
+    limit_threads()
+    cfg = load_config(config)
+    files = RunFiles(cfg.run_path)
+    state = files.prepare(cfg, resume)
+    if state is not None and state["trainer"]["method"] != cfg.method:
+        raise ConfigError(
+            f"{files.state}: saved by method {state['trainer']['method']!r}, config says "
+            f"{cfg.method!r} (use a new name or resume=False)"
+        )
+    if cfg.method == "self_label":
+        from agents.self_label import SelfLabelTrainer
+
+        SelfLabelTrainer(cfg, files, state).run(progress)
+    else:
+        from agents.ppo import PPOTrainer
+
+        PPOTrainer(cfg, files, state).run(progress)
+    return files.best
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """``data["a"]["b"] = value`` for ``key == "a.b"`` (creating mappings as needed)."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {key}: {part} is not a mapping")
+    node[parts[-1]] = value
+
+
+def sweep_configs(base: TrainConfig, sweep: Mapping[str, Sequence[Any]]) -> list[TrainConfig]:
+    """One config per combination of the ``sweep`` values (dotted keys), named after them."""
+    keys = list(sweep)
+    out = []
+    for values in itertools.product(*(sweep[k] for k in keys)):
+        data = copy.deepcopy(base.to_dict())
+        for key, value in zip(keys, values, strict=True):
+            set_dotted(data, key, value)
+        suffix = ",".join(f"{k.split('.')[-1]}={v}" for k, v in zip(keys, values, strict=True))
+        data["name"] = f"{base.name}[{suffix}]" if suffix else base.name
+        out.append(TrainConfig.from_dict(data, f"sweep {suffix}"))
+    return out
+
+
+def train_command(
+    env: str | None,
+    config: str | Path,
+    sweep: str | Path | Mapping[str, Sequence[Any]] | None = None,
+    *,
+    resume: bool = True,
+    progress: bool = True,
+) -> list[Path]:
+    """What ``schedgym train`` calls: train ``config`` (a YAML path) on ``env``.
+
+    ``env`` (``"jobshop"`` or a full id, ``None`` keeps the config's) overrides ``env_id``;
+    ``sweep`` is a mapping (or a YAML file of one) from dotted config keys to lists of values,
+    trained one after the other as a grid. Returns the best checkpoint of each run.
+    """
+    cfg = load_config(config)
+    if env is not None:
+        cfg.env_id = ENV_ALIASES.get(env, env)
+    grid: Mapping[str, Sequence[Any]] = {}
+    if isinstance(sweep, str | Path):
+        loaded = yaml.safe_load(Path(sweep).read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{sweep}: a sweep file maps dotted keys to lists of values")
+        grid = loaded
+    elif sweep is not None:
+        grid = sweep
+    runs = sweep_configs(cfg, grid) if grid else [cfg]
+    return [train(run, resume=resume, progress=progress) for run in runs]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m agents.train CONFIG [--fresh] [--no-progress] [--set key=value ...]``."""
+    parser = argparse.ArgumentParser(prog="python -m agents.train", description=__doc__)
+    parser.add_argument("config", help="YAML config file")
+    parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field (dotted key, YAML value)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        cfg = TrainConfig.from_yaml(args.config)
+        data = cfg.to_dict()
+        for item in args.set:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise ConfigError(f"--set {item}: expected KEY=VALUE")
+            set_dotted(data, key, yaml.safe_load(raw))
+        cfg = TrainConfig.from_dict(data, args.config)
+        best = train(cfg, resume=not args.fresh, progress=not args.no_progress)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"best checkpoint: {best}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,16 @@
+"""The SoC-DAG problem: DAG tasks on heterogeneous processing elements (static and stream)."""
+
+from schedgym.socdag.application import Application, read_application
+from schedgym.socdag.instance import SoCDAGInstance, load_instance, read_instance
+from schedgym.socdag.schedule import Conditions, SoCDAGSchedule, TaskSlot
+
+__all__ = [
+    "Application",
+    "Conditions",
+    "SoCDAGInstance",
+    "SoCDAGSchedule",
+    "TaskSlot",
+    "load_instance",
+    "read_application",
+    "read_instance",
+]

@@ -1,0 +1,372 @@
+"""Static SoC-DAG instances and the interchange JSON of DESIGN.md.
+
+An instance is one task graph on one platform: an execution-time table per (task, PE), with NaN
+(``null`` in files) where a PE cannot run a task (unrelated processing elements), and edges
+carrying ``data``; an edge between tasks on different PEs ``p != q`` costs
+``latency[p][q] + data / bandwidth[p][q]`` (:mod:`schedgym.hardware.platform`), nothing on one PE.
+
+Interchange JSON (read and written; DESIGN.md, stable)::
+
+    {"tasks": [{"id": I, "name": STR}], "edges": [{"src": I, "dst": I, "data": FLOAT}],
+     "pes": [{"id": P, "type": STR}], "exec_time": [[FLOAT or null per PE] per task],
+     "bandwidth": [[FLOAT per PE] per PE], "latency": [[FLOAT per PE] per PE]}
+
+Optional extras, written by schedgym and ignored by readers that do not know them: a top-level
+``"name"``, and per PE ``"name"``, ``"speed"``, ``"active_power"``, ``"idle_power"`` (watts).
+Task ids must be ``0..T-1`` and PE ids ``0..P-1``, in order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from schedgym.core.errors import InstanceFormatError, UnknownNameError
+from schedgym.hardware.platform import (
+    Platform,
+    compact_json,
+    parse_links,
+    parse_pes,
+    read_json_file,
+)
+
+
+def _frozen(values: Any, dtype: type) -> np.ndarray:
+    array: np.ndarray = np.array(values, dtype=dtype)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class SoCDAGInstance:
+    """One DAG of tasks on a heterogeneous platform. Arrays are read-only.
+
+    ``exec_time[t, p]`` is task ``t``'s execution time on PE ``p`` (NaN: cannot run there);
+    edge ``e`` goes from ``src[e]`` to ``dst[e]`` and carries ``data[e]``.
+    """
+
+    name: str
+    task_names: tuple[str, ...]
+    src: np.ndarray  # (E,) int64
+    dst: np.ndarray  # (E,) int64
+    data: np.ndarray  # (E,) float64
+    exec_time: np.ndarray  # (T, P) float64, NaN where not allowed
+    platform: Platform
+
+    def __post_init__(self) -> None:
+        names = tuple(str(n) for n in self.task_names)
+        src, dst = _frozen(self.src, np.int64).reshape(-1), _frozen(self.dst, np.int64).reshape(-1)
+        data = _frozen(self.data, np.float64).reshape(-1)
+        exec_time = _frozen(self.exec_time, np.float64)
+        tasks, pes = len(names), self.platform.num_pes
+        if tasks == 0:
+            raise ValueError(f"{self.name}: needs at least one task")
+        if exec_time.shape != (tasks, pes):
+            raise ValueError(
+                f"{self.name}: exec_time must be {tasks}x{pes} (tasks x PEs), got {exec_time.shape}"
+            )
+        allowed = ~np.isnan(exec_time)
+        if not allowed.any(axis=1).all():
+            t = int(np.flatnonzero(~allowed.any(axis=1))[0])
+            raise ValueError(f"{self.name}: task {t} cannot run on any PE")
+        if not (np.isfinite(exec_time[allowed]) & (exec_time[allowed] >= 0)).all():
+            raise ValueError(f"{self.name}: execution times must be finite and >= 0")
+        if not (len(src) == len(dst) == len(data)):
+            raise ValueError(f"{self.name}: src, dst and data must have equal lengths")
+        if len(src) and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= tasks):
+            raise ValueError(f"{self.name}: edge endpoints must be task ids 0..{tasks - 1}")
+        if (src == dst).any():
+            raise ValueError(f"{self.name}: self-loop on task {int(src[src == dst][0])}")
+        if not (np.isfinite(data) & (data >= 0)).all():
+            raise ValueError(f"{self.name}: edge data must be finite and >= 0")
+        if len(np.unique(src * tasks + dst)) != len(src):
+            raise ValueError(f"{self.name}: duplicate edge")
+        object.__setattr__(self, "task_names", names)
+        object.__setattr__(self, "src", src)
+        object.__setattr__(self, "dst", dst)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "exec_time", exec_time)
+        if len(self.topo_order) != tasks:
+            raise ValueError(f"{self.name}: the task graph has a cycle")
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def num_tasks(self) -> int:
+        """Number of tasks."""
+        return len(self.task_names)
+
+    @property
+    def num_pes(self) -> int:
+        """Number of processing elements."""
+        return self.platform.num_pes
+
+    @property
+    def num_edges(self) -> int:
+        """Number of edges."""
+        return len(self.src)
+
+    @property
+    def size_group(self) -> str:
+        """``"TtxPp"``, e.g. ``"10tx3p"``: the label suites aggregate by."""
+        return f"{self.num_tasks}tx{self.num_pes}p"
+
+    # ------------------------------------------------------------------ derived structure
+    @cached_property
+    def allowed(self) -> np.ndarray:
+        """``(T, P)`` bool: which PE can run which task."""
+        return ~np.isnan(self.exec_time)
+
+    @cached_property
+    def topo_order(self) -> np.ndarray:
+        """A topological order (Kahn's algorithm, smallest ready id first), ``(T,)`` int64."""
+        indegree = np.bincount(self.dst, minlength=self.num_tasks)
+        ptr, order_e = self.succ_ptr, self.succ_edges
+        ready = sorted(np.flatnonzero(indegree == 0).tolist())
+        out: list[int] = []
+        heapq.heapify(ready)
+        while ready:
+            t = heapq.heappop(ready)
+            out.append(t)
+            for e in order_e[ptr[t] : ptr[t + 1]]:
+                d = int(self.dst[e])
+                indegree[d] -= 1
+                if indegree[d] == 0:
+                    heapq.heappush(ready, d)
+        return _frozen(out, np.int64)
+
+    @cached_property
+    def pred_ptr(self) -> np.ndarray:
+        """CSR pointer of incoming edges: ``pred_edges[pred_ptr[t]:pred_ptr[t+1]]``."""
+        return _frozen(
+            np.concatenate([[0], np.cumsum(np.bincount(self.dst, minlength=self.num_tasks))]),
+            np.int64,
+        )
+
+    @cached_property
+    def pred_edges(self) -> np.ndarray:
+        """Edge ids sorted by destination task (stable)."""
+        return _frozen(np.argsort(self.dst, kind="stable"), np.int64)
+
+    @cached_property
+    def succ_ptr(self) -> np.ndarray:
+        """CSR pointer of outgoing edges: ``succ_edges[succ_ptr[t]:succ_ptr[t+1]]``."""
+        return _frozen(
+            np.concatenate([[0], np.cumsum(np.bincount(self.src, minlength=self.num_tasks))]),
+            np.int64,
+        )
+
+    @cached_property
+    def succ_edges(self) -> np.ndarray:
+        """Edge ids sorted by source task (stable)."""
+        return _frozen(np.argsort(self.src, kind="stable"), np.int64)
+
+    def preds(self, task: int) -> np.ndarray:
+        """Edge ids entering ``task``."""
+        return self.pred_edges[self.pred_ptr[task] : self.pred_ptr[task + 1]]
+
+    def succs(self, task: int) -> np.ndarray:
+        """Edge ids leaving ``task``."""
+        return self.succ_edges[self.succ_ptr[task] : self.succ_ptr[task + 1]]
+
+    @cached_property
+    def sinks(self) -> np.ndarray:
+        """Tasks without successors."""
+        return _frozen(
+            np.flatnonzero(np.bincount(self.src, minlength=self.num_tasks) == 0), np.int64
+        )
+
+    @cached_property
+    def min_exec(self) -> np.ndarray:
+        """Each task's smallest execution time over the PEs that can run it, ``(T,)``."""
+        return _frozen(np.nanmin(self.exec_time, axis=1), np.float64)
+
+    @cached_property
+    def mean_exec(self) -> np.ndarray:
+        """Each task's mean execution time over the PEs that can run it, ``(T,)``."""
+        return _frozen(np.nanmean(self.exec_time, axis=1), np.float64)
+
+    def comm(self, edges: np.ndarray, src_pe: np.ndarray) -> np.ndarray:
+        """Communication times of ``edges`` (sent from PEs ``src_pe``) to every PE: ``(len, P)``."""
+        lat, inv_bw = self.comm_factors
+        return lat[src_pe] + self.data[edges, None] * inv_bw[src_pe]
+
+    @cached_property
+    def comm_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The platform's ``(latency, inverse bandwidth)`` with zero diagonals."""
+        return self.platform.comm_factors()
+
+    def comm_time(self, edge: int, src_pe: int, dst_pe: int) -> float:
+        """Communication time of one edge between two PEs."""
+        return self.platform.comm_time(float(self.data[edge]), src_pe, dst_pe)
+
+    def critical_path_min(self) -> float:
+        """Longest path with each task weighted by its minimum execution time and no
+        communication: the denominator of the SLR."""
+        longest = np.zeros(self.num_tasks)
+        w = self.min_exec
+        for t in self.topo_order[::-1]:
+            succ = self.dst[self.succs(int(t))]
+            longest[t] = w[t] + (longest[succ].max() if len(succ) else 0.0)
+        return float(longest.max())
+
+    def sequential_time(self) -> float:
+        """Best time to run every task on one PE: the minimum, over the PEs that can run every
+        task, of their total execution time; else the sum of minimum execution times."""
+        full = self.allowed.all(axis=0)
+        if full.any():
+            return float(self.exec_time[:, full].sum(axis=0).min())
+        return float(self.min_exec.sum())
+
+    # ------------------------------------------------------------------ files
+    def to_json(self) -> dict[str, Any]:
+        """The interchange JSON layout (with the optional extras)."""
+        platform = self.platform
+        return {
+            "name": self.name,
+            "tasks": [{"id": i, "name": n} for i, n in enumerate(self.task_names)],
+            "edges": [
+                {"src": int(s), "dst": int(d), "data": _num(x)}
+                for s, d, x in zip(self.src, self.dst, self.data, strict=True)
+            ],
+            "pes": [
+                {
+                    "id": pe.id,
+                    "type": pe.type,
+                    "name": pe.name,
+                    "speed": _num(pe.speed),
+                    "active_power": _num(pe.active_power),
+                    "idle_power": _num(pe.idle_power),
+                }
+                for pe in platform.pes
+            ],
+            "exec_time": [
+                [None if math.isnan(v) else _num(v) for v in row] for row in self.exec_time
+            ],
+            "bandwidth": [[_num(v) for v in row] for row in platform.bandwidth],
+            "latency": [[_num(v) for v in row] for row in platform.latency],
+        }
+
+    def write(self, path: str | Path) -> None:
+        """Write the interchange JSON file."""
+        Path(path).write_text(compact_json(self.to_json()) + "\n")
+
+
+def _num(value: float) -> int | float:
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _list(source: str | Path, data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise InstanceFormatError(source, f"field {key!r}: expected a list")
+    return value
+
+
+def _float(source: str | Path, where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InstanceFormatError(source, f"{where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def instance_from_json(
+    data: Any, source: str | Path = "<json>", name: str | None = None
+) -> SoCDAGInstance:
+    """Parse the interchange JSON; every error names ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise InstanceFormatError(source, "expected a JSON object")
+    tasks = _list(source, data, "tasks")
+    if not tasks:
+        raise InstanceFormatError(source, "field 'tasks': needs at least one task")
+    names = []
+    for i, task in enumerate(tasks):
+        if not isinstance(task, Mapping) or task.get("id", i) != i:
+            raise InstanceFormatError(
+                source, f"field 'tasks'[{i}]: id must be {i} (0..T-1 in order)"
+            )
+        names.append(str(task.get("name", f"t{i}")))
+    pes = parse_pes(source, data.get("pes"))
+    bandwidth, latency = parse_links(source, data, len(pes))
+    rows = _list(source, data, "exec_time")
+    if len(rows) != len(names):
+        raise InstanceFormatError(
+            source, f"field 'exec_time': expected {len(names)} rows (one per task), got {len(rows)}"
+        )
+    table = np.full((len(names), len(pes)), np.nan)
+    for t, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(pes):
+            raise InstanceFormatError(
+                source, f"field 'exec_time'[{t}]: expected {len(pes)} entries (number or null)"
+            )
+        for p, value in enumerate(row):
+            if value is not None:
+                table[t, p] = _float(source, f"field 'exec_time'[{t}][{p}]", value)
+                if not table[t, p] >= 0:
+                    raise InstanceFormatError(source, f"field 'exec_time'[{t}][{p}]: must be >= 0")
+        if np.isnan(table[t]).all():
+            raise InstanceFormatError(
+                source, f"field 'exec_time'[{t}]: task {t} cannot run on any PE"
+            )
+    src, dst, vol = [], [], []
+    for i, edge in enumerate(_list(source, data, "edges")):
+        where = f"field 'edges'[{i}]"
+        if not isinstance(edge, Mapping):
+            raise InstanceFormatError(source, f"{where}: expected an object")
+        for key in ("src", "dst"):
+            value = edge.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
+                raise InstanceFormatError(
+                    source, f"{where}.{key}: expected a task id 0..{len(names) - 1}"
+                )
+        src.append(edge["src"])
+        dst.append(edge["dst"])
+        vol.append(_float(source, f"{where}.data", edge.get("data", 0.0)))
+    from schedgym.hardware.platform import Platform
+
+    label = name or str(data.get("name") or Path(str(source)).stem)
+    try:
+        platform = Platform(f"{label}-platform", pes, bandwidth, latency)
+        return SoCDAGInstance(
+            label,
+            tuple(names),
+            np.array(src, dtype=np.int64),
+            np.array(dst, dtype=np.int64),
+            np.array(vol),
+            table,
+            platform,
+        )
+    except ValueError as exc:
+        raise InstanceFormatError(source, str(exc)) from None
+
+
+def read_instance(path: str | Path, name: str | None = None) -> SoCDAGInstance:
+    """Read an instance file: interchange JSON, or a Standard Task Graph (``.stg``) on the
+    default homogeneous platform of :func:`schedgym.socdag.formats.read_stg`."""
+    path = Path(path)
+    if path.suffix.lower() == ".stg":
+        from schedgym.socdag.formats import read_stg
+
+        return read_stg(path, name=name)
+    return instance_from_json(read_json_file(path), path, name)
+
+
+def load_instance(name_or_path: str | Path | SoCDAGInstance) -> SoCDAGInstance:
+    """A shipped instance by name (``"topcuoglu"``, ``"ds3-wifi-tx"``) or a file by path."""
+    if isinstance(name_or_path, SoCDAGInstance):
+        return name_or_path
+    from schedgym.datasets import socdag as shipped
+
+    text = str(name_or_path)
+    if shipped.has_instance(text):
+        return shipped.load(text)
+    path = Path(text)
+    if path.exists() or any(sep in text for sep in ("/", "\\")) or path.suffix:
+        return read_instance(path)
+    raise UnknownNameError(f"unknown socdag instance {text!r}: not a shipped name nor a file")
