@@ -106,13 +106,18 @@ def train_command(
     *,
     resume: bool = True,
     progress: bool = True,
+    ray_address: str | None = None,
 ) -> list[Path]:
     """What ``schedgym train`` calls: train ``config`` (a YAML path) on ``env``.
 
     ``env`` (``"jobshop"`` or a full id, ``None`` keeps the config's) overrides ``env_id``;
-    ``sweep`` is a mapping (or a YAML file of one) from dotted config keys to lists of values,
-    trained one after the other as a grid. Returns the best checkpoint of each run.
+    ``sweep`` is a mapping (or a YAML file of one) from dotted config keys to lists of values:
+    its grid runs through Ray Tune when Ray is installed (one CPU and one torch thread per trial,
+    on a local Ray or the cluster at ``ray_address``), else one run after another, and the
+    results are printed as one table. Returns the best checkpoint of each run.
     """
+    from agents.sweep import run_sweep, sweep_table
+
     cfg = load_config(config)
     if env is not None:
         cfg.env_id = ENV_ALIASES.get(env, env)
@@ -124,8 +129,11 @@ def train_command(
         grid = loaded
     elif sweep is not None:
         grid = sweep
-    runs = sweep_configs(cfg, grid) if grid else [cfg]
-    return [train(run, resume=resume, progress=progress) for run in runs]
+    if not grid:
+        return [train(cfg, resume=resume, progress=progress)]
+    rows = run_sweep(sweep_configs(cfg, grid), ray_address=ray_address, resume=resume)
+    print(sweep_table(rows))
+    return [path for _, path, _ in rows]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

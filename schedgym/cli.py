@@ -303,6 +303,48 @@ def solvers(problem: ProblemOpt = "jobshop") -> None:
         typer.echo(name)
 
 
+@app.command()
+@handles_errors
+def train(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Training config (YAML).")],
+    env: Annotated[
+        str | None, typer.Option("--env", help="Env id (or problem name); default: the config's.")
+    ] = None,
+    sweep: Annotated[
+        Path | None,
+        typer.Option("--sweep", help="YAML grid of dotted config keys to lists of values."),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="With --sweep: run trials on this Ray cluster."),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over instead of resuming the run folder.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train a learned scheduler; rerun the same command after an interrupt to resume.
+
+    The trainer comes from the ``schedgym.trainers`` entry point ``default`` (schedgym's own
+    ``agents.train``), so that the library never imports ``agents/`` directly.
+    """
+    from importlib.metadata import entry_points
+
+    if not config.is_file():
+        raise InstanceFormatError(config, "no such config file")
+    if sweep is not None and not sweep.is_file():
+        raise InstanceFormatError(sweep, "no such sweep file")
+    found = {ep.name: ep for ep in entry_points(group="schedgym.trainers")}
+    if "default" not in found:
+        raise SchedGymError("no trainer installed (entry point group schedgym.trainers)")
+    trainer = found["default"].load()
+    options: dict[str, Any] = {"resume": not fresh, "progress": progress}
+    if ray_address is not None:
+        options["ray_address"] = ray_address
+    for path in trainer(env, config, sweep, **options):
+        typer.echo(f"best checkpoint: {path}")
+
+
 leaderboard_app = typer.Typer(
     help="The leaderboard: frozen suites, one harness, stored results (run, show, suites...).",
     no_args_is_help=True,
