@@ -10,7 +10,6 @@ import yaml
 
 from agents.sweep import run_sweep, sweep_table
 from agents.train import sweep_configs, train_command
-
 from tests.agents.test_train import small_config
 
 GRID = {"seed": [0, 1]}
