@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _ENVS = {
     "schedgym/JobShop-v0": "schedgym.jobshop.env:JobShopEnv",
     "schedgym/SoCDAG-v0": "schedgym.socdag.env:SoCDAGEnv",
+    "schedgym/MemoryMapping-v0": "schedgym.memory.env:MemoryMappingEnv",
 }
 
 for _env_id, _entry in _ENVS.items():

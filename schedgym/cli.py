@@ -34,6 +34,7 @@ IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg")
 PROBLEMS: dict[str, str] = {
     "jobshop": "schedgym.jobshop.evaluation:ADAPTER",
     "socdag": "schedgym.socdag.evaluation:ADAPTER",
+    "memory": "schedgym.memory.evaluation:ADAPTER",
 }
 
 app = typer.Typer(
@@ -58,6 +59,19 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of randomised solvers
 WorkersOpt = Annotated[
     int, typer.Option("--workers", min=1, help="Parallel threads a solver may use (CP-SAT).")
 ]
+SolverOptionsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        "-O",
+        help="Solver option KEY=VALUE (YAML value), repeatable: e.g. -O mtbf=200 -O blocking=true "
+        "runs the job-shop rules under breakdowns and blocking; -O hint=mwkr for cpsat.",
+    ),
+]
+CapacityOpt = Annotated[
+    int | None, typer.Option("--capacity", min=1, help="memory: fast-memory capacity in bytes.")
+]
+VariantOpt = Annotated[str | None, typer.Option("--variant", help="memory: 'assign' or 'pack'.")]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -81,25 +95,52 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def get_adapter(problem: str) -> ProblemAdapter:
-    """The adapter object of ``problem``; raises ``UnknownNameError`` for an unknown name."""
+def get_adapter(problem: str, **settings: Any) -> ProblemAdapter:
+    """The adapter object of ``problem``; raises ``UnknownNameError`` for an unknown name.
+
+    ``settings`` that are not ``None`` (e.g. the memory problem's ``capacity`` and ``variant``)
+    go to the adapter's ``configured(...)``; a problem without such settings refuses them.
+    """
     if problem not in PROBLEMS:
         raise UnknownNameError(f"unknown problem {problem!r} (known: {', '.join(PROBLEMS)})")
     module, _, attr = PROBLEMS[problem].partition(":")
     adapter: ProblemAdapter = getattr(importlib.import_module(module), attr)
+    given = {k: v for k, v in settings.items() if v is not None}
+    if given:
+        if not hasattr(adapter, "configured"):
+            names = ", ".join(f"--{k}" for k in given)
+            raise UnknownNameError(f"{names} does not apply to problem {problem!r}")
+        adapter = adapter.configured(**given)
     return adapter
 
 
-def load_solvers(problem: str, names: list[str]) -> dict[str, Any]:
-    """Instantiate each named solver once, all before any work starts."""
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``["mtbf=200", "blocking=true"]`` -> ``{"mtbf": 200, "blocking": True}`` (YAML values)."""
+    import yaml
+
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UnknownNameError(f"--option {pair!r}: expected KEY=VALUE")
+        options[key.strip()] = yaml.safe_load(value)
+    return options
+
+
+def load_solvers(
+    problem: str, names: list[str], options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Instantiate each named solver once (with ``options``), all before any work starts."""
     from schedgym.core.solver import load_solver
 
     solvers: dict[str, Any] = {}
     for name in dict.fromkeys(names):
         try:
-            solvers[name] = load_solver(problem, name)
+            solvers[name] = load_solver(problem, name, **(options or {}))
         except ImportError as exc:
             raise SchedGymError(f"solver {name!r} could not be imported: {exc}") from None
+        except TypeError as exc:
+            raise UnknownNameError(f"solver {name!r} does not take these options: {exc}") from None
     return solvers
 
 
@@ -138,6 +179,9 @@ def solve(
     gantt: Annotated[
         Path | None, typer.Option("--gantt", help="Also draw a Gantt chart (PNG, SVG, PDF).")
     ] = None,
+    option: SolverOptionsOpt = None,
+    capacity: CapacityOpt = None,
+    variant: VariantOpt = None,
 ) -> None:
     """Solve one instance, validate the schedule, write it as JSON (and optionally a Gantt chart).
 
@@ -146,7 +190,8 @@ def solve(
     from schedgym.core.report import commit_outputs, run_one
     from schedgym.core.solver import Budget
 
-    adapter = get_adapter(problem)
+    adapter = get_adapter(problem, capacity=capacity, variant=variant)
+    options = parse_options(option)
     for path in (out, gantt):
         if path is not None:
             _check_parent(path)
@@ -156,7 +201,7 @@ def solve(
             str(gantt), f"unsupported image format (use {', '.join(IMAGE_FORMATS)})"
         )
     loaded = adapter.load_instance(instance)
-    solver_obj = load_solvers(problem, [solver])[solver]
+    solver_obj = load_solvers(problem, [solver], options)[solver]
     budget = Budget(time_limit_s=time_limit, seed=seed, workers=workers)
     name = adapter.instance_name(loaded)
     record = run_one(adapter, instance, loaded, solver, solver_obj, budget)
@@ -196,6 +241,9 @@ def evaluate(
     resume: Annotated[
         bool, typer.Option("--resume", help="Keep the rows already in --csv; skip their runs.")
     ] = False,
+    option: SolverOptionsOpt = None,
+    capacity: CapacityOpt = None,
+    variant: VariantOpt = None,
 ) -> None:
     """Run solvers on every instance of a suite; print per-instance and per-size-group tables.
 
@@ -207,14 +255,15 @@ def evaluate(
     from schedgym.core.report import CsvLog, read_csv
     from schedgym.core.solver import Budget
 
-    adapter = get_adapter(problem)
+    adapter = get_adapter(problem, capacity=capacity, variant=variant)
+    options = parse_options(option)
     names = adapter.suite(suite)
     solver_names = [s.strip() for s in solvers.split(",") if s.strip()]
     if not solver_names:
         fail("--solvers names no solver")
     if resume and csv_path is None:
         fail("--resume needs --csv FILE")
-    loaded = load_solvers(problem, solver_names)
+    loaded = load_solvers(problem, solver_names, options)
     if csv_path is not None:
         _check_parent(csv_path)
     previous: list[RunRecord] = []

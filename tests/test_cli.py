@@ -277,3 +277,35 @@ def test_listings() -> None:
     assert solvers.exit_code == 0
     names = solvers.stdout.split()
     assert {"spt", "mwkr", "test-serial"} <= set(names)
+
+
+def test_solver_options_reach_the_rules_and_cpsat_refuses_dynamics(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            "-i",
+            "ft06",
+            "-s",
+            "mwkr",
+            "-O",
+            "mtbf=30",
+            "-O",
+            "blocking=true",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["conditions"]["blocking"] is True and data["conditions"]["downtimes"]
+    refused = tmp_path / "c.json"
+    result = runner.invoke(
+        app, ["solve", "-i", "ft06", "-s", "cpsat", "-O", "mtbf=30", "-o", str(refused)]
+    )
+    assert result.exit_code == 1 and not refused.exists()
+    result = runner.invoke(
+        app, ["solve", "-i", "ft06", "-s", "mwkr", "-O", "nonsense", "-o", str(refused)]
+    )
+    assert result.exit_code == 2 and not refused.exists()

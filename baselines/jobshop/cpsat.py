@@ -33,6 +33,7 @@ from ortools.sat.python import cp_model
 from schedgym.core.errors import InvalidScheduleError, UnsupportedVariantError
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.jobshop.instance import JobShopInstance
+from schedgym.jobshop.scenario import DynamicsConfig
 from schedgym.jobshop.schedule import Conditions, JobShopSchedule, Operation
 from schedgym.jobshop.validate import validate_schedule
 
@@ -58,10 +59,18 @@ class JobShopCPSAT:
     problem = "jobshop"
 
     def __init__(
-        self, *, workers: int | None = None, hint: str | None = None, log: bool = False
+        self,
+        *,
+        workers: int | None = None,
+        hint: str | None = None,
+        log: bool = False,
+        **env_options: Any,
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
+        # The env's dynamics options (duration_noise, mtbf, blocking...) are accepted so that
+        # one option set can be passed to every job-shop solver; CP-SAT refuses all but static.
+        self.dynamics = DynamicsConfig(**env_options)
         self.workers = workers
         self.hint = hint
         self.log = log
@@ -83,6 +92,11 @@ class JobShopCPSAT:
             raise UnsupportedVariantError(
                 "cpsat solves the deterministic non-blocking job shop; use a dispatching rule "
                 f"for noise/breakdowns/blocking (got {_describe(conditions)})"
+            )
+        if not self.dynamics.is_static:
+            raise UnsupportedVariantError(
+                "cpsat solves the deterministic non-blocking job shop; use a dispatching rule "
+                f"for noise/breakdowns/arrivals/blocking (got {self.dynamics})"
             )
         limit = DEFAULT_TIME_LIMIT_S if budget.time_limit_s is None else budget.time_limit_s
         workers = self.workers or budget.workers

@@ -153,3 +153,9 @@ def test_proves_ft10_within_a_minute() -> None:
     assert result.status == "optimal"
     assert result.schedule is not None
     assert validate_schedule(instance, result.schedule) == 930 == result.bound
+
+
+def test_dynamic_env_options_are_refused_with_a_clear_error() -> None:
+    solver = load_solver("jobshop", "cpsat", mtbf=200.0)
+    with pytest.raises(UnsupportedVariantError, match="dispatching rule"):
+        solver.solve(load("ft06"), Budget(time_limit_s=1))
