@@ -82,7 +82,8 @@ class ProblemAdapter(Protocol):
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One solver on one instance. ``objective`` is the validator's value (``None`` if failed)."""
+    """One solver on one instance. ``objective`` is the validator's value (``None`` if failed);
+    ``info`` is the solver's own metadata (e.g. ``hit_time_limit``), not written to CSV."""
 
     instance: str
     size_group: str
@@ -94,6 +95,7 @@ class RunRecord:
     wall_time_s: float
     message: str = ""
     schedule: Any = field(default=None, compare=False, repr=False)
+    info: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def scored(self) -> bool:
@@ -159,6 +161,7 @@ def run_one(
         watch.elapsed,
         "",
         schedule,
+        dict(result.info),
     )
 
 
@@ -265,7 +268,7 @@ def summary_tables(summaries: Iterable[GroupSummary]) -> list[Table]:
     return list(tables.values())
 
 
-CSV_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name != "schedule")
+CSV_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name not in ("schedule", "info"))
 
 
 def _cell(value: object) -> str:

@@ -1,0 +1,1 @@
+"""Leaderboard submissions (one folder per entry) and the README-table generator."""

@@ -1,0 +1,379 @@
+"""The ``schedgym leaderboard`` commands (registered by :mod:`schedgym.cli`).
+
+``run`` runs solvers on a frozen suite through the harness and stores every row; ``show``
+renders stored rows without re-running (``--export`` writes them as CSV); ``suites`` lists the
+frozen suites; ``verify`` recomputes their checksums; ``freeze`` adds suites to a manifest;
+``problems`` lists the problems that have landed. Inputs are all checked before any work or
+output: bad input is one ``error:`` line, exit 2, and no file written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from schedgym.core.errors import InstanceFormatError, UnknownNameError
+
+if TYPE_CHECKING:
+    from schedgym.leaderboard.harness import Backend
+    from schedgym.leaderboard.spec import ProblemSpec
+    from schedgym.leaderboard.store import Row
+
+ProblemOpt = Annotated[str, typer.Option("--problem", "-p", help="Problem (see `problems`).")]
+SuiteOpt = Annotated[str, typer.Option("--suite", help="Frozen suite (see `suites`).")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="Results database (default: $SCHEDGYM_DB, else in the user data dir)."
+    ),
+]
+CsvOpt = Annotated[Path | None, typer.Option("--csv", "--export", help="Per-instance CSV.")]
+JsonOpt = Annotated[
+    Path | None, typer.Option("--json", help="Summary JSON (machine, versions, commit).")
+]
+MdOpt = Annotated[Path | None, typer.Option("--markdown", help="Write the Markdown tables.")]
+PlotsOpt = Annotated[Path | None, typer.Option("--plots", help="Folder for the PNG plots.")]
+
+
+def parse_limits(text: str | None) -> list[float | None]:
+    """``"0.5,2"`` -> ``[0.5, 2.0]``; ``None`` or ``"default"`` -> ``[None]``."""
+    if text is None:
+        return [None]
+    out: list[float | None] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if part in ("default", "none"):
+            out.append(None)
+            continue
+        try:
+            value = float(part)
+        except ValueError:
+            raise UnknownNameError(f"--time-limit: {part!r} is not a number of seconds") from None
+        if not value > 0:
+            raise UnknownNameError(f"--time-limit: {part!r} must be > 0")
+        out.append(value)
+    return list(dict.fromkeys(out)) or [None]
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0,1,5-7"`` -> ``[0, 1, 5, 6, 7]``."""
+    seeds: list[int] = []
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            lo, _, hi = part.partition("-")
+            seeds.extend(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise UnknownNameError(f"--seeds: {text!r} is not a list such as 0,1,5-7") from None
+    if not seeds:
+        raise UnknownNameError("--seeds names no seed")
+    return list(dict.fromkeys(seeds))
+
+
+def _names(text: str, what: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise UnknownNameError(f"{what} names nothing")
+    return list(dict.fromkeys(names))
+
+
+def _check_outputs(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise InstanceFormatError(path, f"no such directory {str(path.parent)!r}")
+
+
+def _db_path(db: Path | None, create: bool) -> Path:
+    from schedgym.leaderboard.store import default_db
+
+    path = db if db is not None else default_db()
+    if create and db is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise InstanceFormatError(path, f"no such directory {str(path.parent)!r}")
+    if not create and not path.is_file():
+        raise InstanceFormatError(path, "no results database here (run `leaderboard run` first)")
+    return path
+
+
+def emit(
+    spec: ProblemSpec,
+    suite: str,
+    rows: Sequence[Row],
+    header: dict[str, Any],
+    sessions: Sequence[dict[str, Any]],
+    csv_path: Path | None,
+    json_path: Path | None,
+    md_path: Path | None,
+    plots: Path | None,
+) -> None:
+    """Print the Markdown tables of ``rows`` and write the requested outputs (all or none)."""
+    from schedgym.core.report import commit_outputs
+    from schedgym.leaderboard import report
+    from schedgym.leaderboard.environment import environment
+    from schedgym.leaderboard.plots import plot_writers
+
+    cells = report.summarise(rows, spec)
+    title = f"{spec.problem} / {suite} ({len({r.instance for r in rows})} instances)"
+    text = report.markdown(cells, spec, title)
+    failed = report.failures(rows)
+    typer.echo(text + ("\n" + failed + "\n" if failed else ""))
+    writers: dict[Path, Callable[[Path], None]] = {}
+    if csv_path is not None:
+        writers[csv_path] = lambda p: report.write_rows_csv(rows, p)
+    if json_path is not None:
+        doc = report.summary_json(cells, spec, header, environment(), sessions)
+        writers[json_path] = lambda p: report.write_json(doc, p)
+    if md_path is not None:
+        writers[md_path] = lambda p: _write_text(p, text)
+    if plots is not None and cells:
+        plots.mkdir(parents=True, exist_ok=True)
+        writers.update(plot_writers(cells, spec, spec.problem, suite, plots))
+    if writers:
+        commit_outputs(writers)
+        typer.echo("wrote " + ", ".join(str(p) for p in writers), err=True)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+class ProgressBar:
+    """A rich progress bar on stderr (a :class:`schedgym.leaderboard.harness.Progress`)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+        )
+        self.task = self.bar.add_task("leaderboard", total=0)
+
+    def start(self, total: int) -> None:
+        """Show the bar for ``total`` runs."""
+        self.bar.update(self.task, total=total)
+        self.bar.start()
+
+    def advance(self, count: int, description: str) -> None:
+        """``count`` more runs done, the last one described by ``description``."""
+        self.bar.update(self.task, advance=count, description=description)
+
+    def stop(self) -> None:
+        """Remove the bar from the screen's live area."""
+        self.bar.stop()
+
+
+def run(
+    suite: SuiteOpt,
+    solvers: Annotated[str, typer.Option("--solvers", help="Comma-separated solver names.")],
+    problem: ProblemOpt = "jobshop",
+    time_limit: Annotated[
+        str | None,
+        typer.Option("--time-limit", "-t", help="Seconds per instance; a list gives budgets."),
+    ] = None,
+    seeds: Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0,1,5-7.")] = "0",
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Runs per seed.")] = 1,
+    backend: Annotated[str, typer.Option("--backend", help="local or ray.")] = "local",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel processes.")] = 1,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Existing Ray cluster (else local Ray).")
+    ] = None,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, help="Threads per solver (CP-SAT workers).")
+    ] = 1,
+    db: DbOpt = None,
+    csv_path: CsvOpt = None,
+    json_path: JsonOpt = None,
+    md_path: MdOpt = None,
+    plots: PlotsOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run solvers on a frozen suite, store every row, print the tables; rerun to resume.
+
+    Every schedule is validated before it counts (an invalid one is a failed row, never
+    scored). Rows already in the database are reused, so an interrupted run picks up where it
+    stopped, and concurrent runs into one database lose and duplicate nothing.
+    """
+    from schedgym.leaderboard.environment import environment
+    from schedgym.leaderboard.harness import make_plan, run_leaderboard
+    from schedgym.leaderboard.spec import get_spec
+
+    if backend not in ("local", "ray"):
+        raise UnknownNameError(f"unknown backend {backend!r} (local, ray)")
+    chosen: Backend = "ray" if backend == "ray" else "local"
+    spec = get_spec(problem)
+    limits, seed_list = parse_limits(time_limit), parse_seeds(seeds)
+    _check_outputs(csv_path, json_path, md_path, plots)
+    plan = make_plan(
+        problem, suite, _names(solvers, "--solvers"), seed_list, repeats, limits, threads=threads
+    )
+    path = _db_path(db, create=True)
+    env = environment()
+    bar = None if quiet else ProgressBar()
+    try:
+        outcome = run_leaderboard(
+            plan, path, chosen, workers, ray_address, bar, env, " ".join(sys.argv)
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    header = {
+        "problem": problem,
+        "suite": suite,
+        "suite_sha256": plan.suite.sha256,
+        "solvers": list(plan.solvers),
+        "configs": dict(plan.configs),
+        "time_limits": list(limits),
+        "seeds": seed_list,
+        "repeats": repeats,
+        "backend": backend,
+        "workers": workers,
+        "database": str(path),
+    }
+    from schedgym.leaderboard.store import Store
+
+    with Store(path) as store:
+        sessions = store.sessions(r.session for r in outcome.rows)
+    emit(spec, suite, outcome.rows, header, sessions, csv_path, json_path, md_path, plots)
+    reused = len(outcome.rows) - outcome.new
+    typer.echo(
+        f"{outcome.planned} runs planned: {outcome.new} new, {reused} reused from {path}", err=True
+    )
+    if outcome.interrupted:
+        typer.echo(
+            f"error: interrupted with {outcome.planned - len(outcome.rows)} runs to go; "
+            "rerun the same command to resume",
+            err=True,
+        )
+        raise typer.Exit(130)
+
+
+def show(
+    suite: SuiteOpt,
+    problem: ProblemOpt = "jobshop",
+    solvers: Annotated[
+        str | None, typer.Option("--solvers", help="Only these solvers (comma-separated).")
+    ] = None,
+    time_limit: Annotated[
+        str | None, typer.Option("--time-limit", "-t", help="Only these budgets.")
+    ] = None,
+    seeds: Annotated[str | None, typer.Option("--seeds", help="Only these seeds.")] = None,
+    db: DbOpt = None,
+    csv_path: CsvOpt = None,
+    json_path: JsonOpt = None,
+    md_path: MdOpt = None,
+    plots: PlotsOpt = None,
+) -> None:
+    """Render stored results without re-running anything (--export writes them as CSV).
+
+    Each solver shows its most recent configuration (solver version, options) only.
+    """
+    from schedgym.leaderboard.report import order_rows, select_latest
+    from schedgym.leaderboard.spec import get_spec
+    from schedgym.leaderboard.store import Store
+    from schedgym.leaderboard.suites import read_manifest
+
+    spec = get_spec(problem)
+    _check_outputs(csv_path, json_path, md_path, plots)
+    wanted = _names(solvers, "--solvers") if solvers is not None else None
+    path = _db_path(db, create=False)
+    with Store(path) as store:
+        rows = select_latest(store.rows(problem, suite, wanted), wanted)
+        if time_limit is not None:
+            limits = set(parse_limits(time_limit))
+            rows = [r for r in rows if r.time_limit in limits]
+        if seeds is not None:
+            seed_set = set(parse_seeds(seeds))
+            rows = [r for r in rows if r.seed in seed_set]
+        if not rows:
+            raise UnknownNameError(f"no stored results for {problem}/{suite} in {path}")
+        sessions = store.sessions(r.session for r in rows)
+    frozen = read_manifest(spec).get(suite)
+    rows = order_rows(rows, frozen.names if frozen is not None else [])
+    header = {
+        "problem": problem,
+        "suite": suite,
+        "suite_sha256": None if frozen is None else frozen.sha256,
+        "solvers": list(dict.fromkeys(r.solver for r in rows)),
+        "configs": {r.solver: r.config for r in rows},
+        "time_limits": list(dict.fromkeys(r.time_limit for r in rows)),
+        "seeds": sorted({r.seed for r in rows}),
+        "database": str(path),
+    }
+    emit(spec, suite, rows, header, sessions, csv_path, json_path, md_path, plots)
+
+
+def suites(problem: ProblemOpt = "jobshop") -> None:
+    """List the frozen suites of a problem: name, instance count, digest."""
+    from schedgym.leaderboard.spec import get_spec
+    from schedgym.leaderboard.suites import read_manifest
+
+    for name, suite in read_manifest(get_spec(problem)).items():
+        typer.echo(f"{name}\t{len(suite.instances)}\t{suite.sha256[:16]}")
+
+
+def verify(
+    problem: ProblemOpt = "jobshop",
+    suite: Annotated[str | None, typer.Option("--suite", help="One suite (default: all).")] = None,
+) -> None:
+    """Recompute the checksums of the frozen suites; exit 1 if any instance changed."""
+    from schedgym.leaderboard.spec import get_spec
+    from schedgym.leaderboard.suites import frozen_suite, read_manifest
+    from schedgym.leaderboard.suites import verify as verify_suite
+
+    spec = get_spec(problem)
+    chosen = [frozen_suite(spec, suite)] if suite else list(read_manifest(spec).values())
+    problems = [p for s in chosen for p in verify_suite(spec, s)]
+    for line in problems:
+        typer.echo(f"changed: {line}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{len(chosen)} frozen suites of {problem} verified")
+
+
+def freeze(
+    suite: Annotated[str, typer.Option("--suite", help="Comma-separated suites to freeze.")],
+    problem: ProblemOpt = "jobshop",
+) -> None:
+    """Add suites to the problem's manifest (never changes a suite already frozen)."""
+    from schedgym.leaderboard.spec import get_spec
+    from schedgym.leaderboard.suites import freeze as freeze_suites
+
+    spec = get_spec(problem)
+    added = freeze_suites(spec, _names(suite, "--suite"))
+    typer.echo(f"froze {', '.join(added) or 'nothing new'} -> {spec.manifest_path}")
+
+
+def problems() -> None:
+    """List the problems that have a leaderboard, with their metric and demo suite."""
+    from schedgym.leaderboard.spec import get_spec, landed_problems
+
+    for name in landed_problems():
+        spec = get_spec(name)
+        typer.echo(
+            f"{name}\t{spec.metric} ({spec.direction})\t{spec.headline.name}\t"
+            f"demo suite {spec.demo_suite}"
+        )
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "run": run,
+    "show": show,
+    "suites": suites,
+    "verify": verify,
+    "freeze": freeze,
+    "problems": problems,
+}

@@ -1,0 +1,188 @@
+"""Frozen suites: versioned manifests of instance checksums, verified before every run.
+
+A manifest (``manifests/PROBLEM.json``) records, for every instance of every frozen suite, the
+sha256 of the problem's canonical instance bytes (:attr:`ProblemSpec.fingerprint`), its
+reference value and its size group, and for each suite its instance list and a digest over
+them. A suite's content never changes under the same name: :func:`freeze` adds new suites and
+refuses to alter an existing one, and :func:`verify` recomputes the checksums (the harness runs
+it before any solve, so changed instances or bounds are caught, not silently scored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
+from schedgym.leaderboard.spec import ProblemSpec
+
+MANIFEST_FORMAT = 1
+
+
+class FrozenSuiteError(SchedGymError):
+    """A frozen suite's content differs from its manifest, or a freeze would change it."""
+
+
+@dataclass(frozen=True)
+class InstanceEntry:
+    """One instance in a manifest: content digest, reference value and size group."""
+
+    name: str
+    sha256: str
+    reference: float | None
+    size_group: str
+
+
+@dataclass(frozen=True)
+class FrozenSuite:
+    """A frozen suite: its instances in order and a digest over their entries."""
+
+    problem: str
+    name: str
+    instances: tuple[InstanceEntry, ...]
+    sha256: str
+
+    @property
+    def names(self) -> list[str]:
+        """Instance names, in order."""
+        return [e.name for e in self.instances]
+
+
+def _ref(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def suite_digest(entries: Sequence[InstanceEntry]) -> str:
+    """sha256 over ``name sha256 reference size_group`` lines, in suite order."""
+    text = "".join(f"{e.name} {e.sha256} {_ref(e.reference)} {e.size_group}\n" for e in entries)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def instance_entry(spec: ProblemSpec, name: str) -> InstanceEntry:
+    """Load ``name`` and compute its manifest entry."""
+    instance = spec.adapter.load_instance(name)
+    digest = hashlib.sha256(spec.fingerprint(instance)).hexdigest()
+    return InstanceEntry(
+        name, digest, spec.adapter.reference(name), spec.adapter.size_group(instance)
+    )
+
+
+def read_manifest(spec: ProblemSpec) -> dict[str, FrozenSuite]:
+    """Every frozen suite of ``spec``'s manifest by name (empty when there is no manifest)."""
+    path = spec.manifest_path
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+        if data.get("format") != MANIFEST_FORMAT or data.get("problem") != spec.problem:
+            raise InstanceFormatError(path, f"expected format {MANIFEST_FORMAT} for {spec.problem}")
+        table = {
+            name: InstanceEntry(name, e["sha256"], e["reference"], e["size_group"])
+            for name, e in data["instances"].items()
+        }
+        return {
+            name: FrozenSuite(
+                spec.problem, name, tuple(table[n] for n in s["instances"]), s["sha256"]
+            )
+            for name, s in data["suites"].items()
+        }
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        raise InstanceFormatError(path, f"malformed manifest ({exc!r})") from None
+
+
+def frozen_suite(spec: ProblemSpec, name: str) -> FrozenSuite:
+    """The frozen suite ``name``; raises :class:`UnknownNameError` listing the frozen suites."""
+    suites = read_manifest(spec)
+    if name not in suites:
+        known = ", ".join(suites) or "none"
+        raise UnknownNameError(
+            f"{name!r} is not a frozen leaderboard suite of {spec.problem} (frozen: {known})"
+        )
+    return suites[name]
+
+
+def verify(spec: ProblemSpec, suite: FrozenSuite) -> list[str]:
+    """Recompute every checksum of ``suite``; returns one message per difference (none: ok)."""
+    problems = []
+    for entry in suite.instances:
+        now = instance_entry(spec, entry.name)
+        for field in ("sha256", "reference", "size_group"):
+            if getattr(now, field) != getattr(entry, field):
+                problems.append(
+                    f"{suite.name}/{entry.name}: {field} is {getattr(now, field)!r}, "
+                    f"frozen as {getattr(entry, field)!r}"
+                )
+    if suite_digest(suite.instances) != suite.sha256:
+        problems.append(f"{suite.name}: suite digest does not match its entries")
+    return problems
+
+
+def check(spec: ProblemSpec, name: str) -> FrozenSuite:
+    """The frozen suite ``name`` after :func:`verify`; raises :class:`FrozenSuiteError`."""
+    suite = frozen_suite(spec, name)
+    problems = verify(spec, suite)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise FrozenSuiteError(
+            f"frozen suite {spec.problem}/{name} changed: {problems[0]}{more}; "
+            "a suite never changes under its name: freeze the new content under a new name"
+        )
+    return suite
+
+
+def freeze(spec: ProblemSpec, names: Iterable[str]) -> list[str]:
+    """Add suites ``names`` to the manifest (written in place); returns the names added.
+
+    A name already frozen with the same content is left alone; with different content it raises
+    :class:`FrozenSuiteError` and writes nothing.
+    """
+    suites = read_manifest(spec)
+    known = {e.name: e for s in suites.values() for e in s.instances}
+    added: list[str] = []
+    for name in names:
+        entries = tuple(instance_entry(spec, n) for n in spec.members(name))
+        for e in entries:
+            if known.setdefault(e.name, e) != e:
+                raise FrozenSuiteError(
+                    f"instance {e.name} of {spec.problem}/{name} differs from its frozen entry"
+                )
+        new = FrozenSuite(spec.problem, name, entries, suite_digest(entries))
+        if name in suites:
+            if suites[name].sha256 != new.sha256:
+                raise FrozenSuiteError(
+                    f"suite {spec.problem}/{name} is frozen with other content; choose a new name"
+                )
+            continue
+        suites[name] = new
+        added.append(name)
+    if added:
+        _write(spec.manifest_path, spec.problem, suites)
+    return added
+
+
+def _write(path: Path, problem: str, suites: dict[str, FrozenSuite]) -> None:
+    instances: dict[str, Any] = {}
+    for suite in suites.values():
+        for e in suite.instances:
+            instances[e.name] = {
+                "sha256": e.sha256,
+                "reference": e.reference,
+                "size_group": e.size_group,
+            }
+    data = {
+        "format": MANIFEST_FORMAT,
+        "problem": problem,
+        "about": "Frozen leaderboard suites: never edit by hand; see schedgym.leaderboard.suites",
+        "suites": {s.name: {"sha256": s.sha256, "instances": s.names} for s in suites.values()},
+        "instances": dict(sorted(instances.items())),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.replace(path)
