@@ -7,8 +7,9 @@ dispatching rules. Extra keyword options are env options (e.g. ``mtbf=200, mttr=
 
 * ``ppo-gnn``: one greedy rollout (legal masks always applied).
 * ``ppo-gnn-sample``: the greedy rollout plus ``samples`` sampled rollouts, run ``batch`` at a
-  time in lockstep and seeded by ``budget.seed``; the best schedule is kept. Sampling stops early
-  when ``budget.time_limit_s`` is reached (at least one batch always runs).
+  time in lockstep and seeded by ``budget.seed``; the best schedule is kept. No batch starts that
+  would not end within ``budget.time_limit_s`` (estimated from the previous batch), so with a
+  tight limit only the greedy rollout runs.
 """
 
 from __future__ import annotations
@@ -108,15 +109,18 @@ class PPOGNNSampleSolver(PPOGNNSolver):
         with Stopwatch() as watch:
             envs, makespans = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
             best_env, best = envs[0], float(makespans[0])
+            batch_s = watch.now() * max(1.0, self.batch / 4)  # lockstep: ~1/4 of one by one
             done = 0
             while done < self.samples:
                 count = min(self.batch, self.samples - done)
+                if deadline is not None and time.perf_counter() + batch_s > deadline:
+                    break
+                started = time.perf_counter()
                 envs, makespans = self._run(instance, sampler, count, budget.seed)
+                batch_s = time.perf_counter() - started
                 done += count
                 i = int(np.argmin(makespans))
                 if makespans[i] < best:
                     best_env, best = envs[i], float(makespans[i])
-                if deadline is not None and time.perf_counter() >= deadline:
-                    break
         info = {"rollouts": done + 1, "samples": done}
         return self._result(best_env, best, watch.elapsed, info)
