@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 
 #: Default bandwidths (bytes per ns): on-chip SRAM ten times faster than the backing HBM.
 FAST_BANDWIDTH = 1000.0
@@ -186,13 +187,4 @@ def hierarchy_from_json(data: Any, source: str | Path = "<json>") -> MemoryHiera
 
 def read_hierarchy(path: str | Path) -> MemoryHierarchy:
     """Read a memory-hierarchy JSON file (errors name the file and the field)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read: {exc}") from None
-    return hierarchy_from_json(data, path)
+    return hierarchy_from_json(read_json(path), Path(path))

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 
 
 @dataclass(frozen=True)
@@ -317,19 +318,6 @@ def platform_from_json(data: Any, source: str | Path = "<json>") -> Platform:
         raise InstanceFormatError(source, str(exc)) from None
 
 
-def read_json_file(path: str | Path) -> Any:
-    """Load a JSON file; a missing file or bad JSON becomes one ``InstanceFormatError``."""
-    path = Path(path)
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read: {exc}") from None
-
-
 def read_platform(path: str | Path) -> Platform:
     """Read a platform JSON file."""
-    return platform_from_json(read_json_file(path), path)
+    return platform_from_json(read_json(path), path)

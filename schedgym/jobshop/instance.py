@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_text
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,13 +162,7 @@ def _taillard(
 def read_instance(path: str | Path, name: str | None = None) -> JobShopInstance:
     """Read an instance file (OR-Library or Taillard layout); the name defaults to the stem."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read: {exc}") from None
-    return parse_instance(text, name or path.stem, path)
+    return parse_instance(read_text(path), name or path.stem, path)
 
 
 def write_orlib(instance: JobShopInstance, path: str | Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 
 
 @dataclass(frozen=True)
@@ -163,10 +164,4 @@ class JobShopSchedule:
     @staticmethod
     def read(path: str | Path) -> JobShopSchedule:
         """Read a schedule JSON file."""
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise InstanceFormatError(path, "no such file") from None
-        except json.JSONDecodeError as exc:
-            raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-        return JobShopSchedule.from_json(data, path)
+        return JobShopSchedule.from_json(read_json(path), path)

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from schedgym.core import files
 from schedgym.core.errors import InstanceFormatError
 from schedgym.hardware.memory import hierarchy_from_json, two_tier
 from schedgym.memory.instance import VARIANTS, Buffer, BufferId, MemoryInstance, Variant
@@ -140,20 +141,11 @@ def parse_csv(
     return MemoryInstance.from_buffers(name, buffers, two_tier(capacity), variant="pack")
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read: {exc}") from None
-
-
 def read_csv(path: str | Path, capacity: int | None = None) -> MemoryInstance:
     """Read a MiniMalloc CSV file; ``capacity`` defaults to the one in the file name."""
     path = Path(path)
     name, from_name = capacity_from_name(path)
-    return parse_csv(_read_text(path), name, from_name if capacity is None else capacity, path)
+    return parse_csv(files.read_text(path), name, from_name if capacity is None else capacity, path)
 
 
 def write_csv(instance: MemoryInstance, path: str | Path) -> None:
@@ -285,12 +277,7 @@ def instance_from_json(data: Any, source: str | Path = "<json>") -> MemoryInstan
 
 def read_json(path: str | Path) -> MemoryInstance:
     """Read a JSON instance file."""
-    path = Path(path)
-    try:
-        data = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-    return instance_from_json(data, path)
+    return instance_from_json(files.read_json(path), Path(path))
 
 
 def write_json(instance: MemoryInstance, path: str | Path) -> None:

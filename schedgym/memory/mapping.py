@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 from schedgym.memory.instance import BufferId, MemoryInstance
 
 SLOW = -1  # offset code for "slow memory" in integer offset arrays
@@ -163,13 +164,4 @@ def mapping_from_json(
 
 def read_mapping(path: str | Path, instance: MemoryInstance) -> MemoryMapping:
     """Read a mapping file written by :meth:`MemoryMapping.write` for ``instance``."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except json.JSONDecodeError as exc:
-        raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read: {exc}") from None
-    return mapping_from_json(data, instance, path)
+    return mapping_from_json(read_json(path), instance, Path(path))

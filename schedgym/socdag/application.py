@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.hardware.platform import Platform, compact_json, read_json_file
+from schedgym.core.files import read_json
+from schedgym.hardware.platform import Platform, compact_json
 from schedgym.socdag.instance import SoCDAGInstance, _num
 
 
@@ -135,4 +136,4 @@ def application_from_json(data: Any, source: str | Path = "<json>") -> Applicati
 
 def read_application(path: str | Path) -> Application:
     """Read an application JSON file."""
-    return application_from_json(read_json_file(path), path)
+    return application_from_json(read_json(path), path)

@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError, UnknownNameError
+from schedgym.core.files import read_json
 from schedgym.hardware.platform import (
     Platform,
     compact_json,
     parse_links,
     parse_pes,
-    read_json_file,
 )
 
 
@@ -354,7 +354,7 @@ def read_instance(path: str | Path, name: str | None = None) -> SoCDAGInstance:
         from schedgym.socdag.formats import read_stg
 
         return read_stg(path, name=name)
-    return instance_from_json(read_json_file(path), path, name)
+    return instance_from_json(read_json(path), path, name)
 
 
 def load_instance(name_or_path: str | Path | SoCDAGInstance) -> SoCDAGInstance:

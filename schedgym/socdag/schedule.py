@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,4 @@ class SoCDAGSchedule:
     @staticmethod
     def read(path: str | Path) -> SoCDAGSchedule:
         """Read a schedule JSON file."""
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise InstanceFormatError(path, "no such file") from None
-        except json.JSONDecodeError as exc:
-            raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-        return SoCDAGSchedule.from_json(data, path)
+        return SoCDAGSchedule.from_json(read_json(path), path)
