@@ -18,6 +18,7 @@ _ENVS = {
     "schedgym/JobShop-v0": "schedgym.jobshop.env:JobShopEnv",
     "schedgym/SoCDAG-v0": "schedgym.socdag.env:SoCDAGEnv",
     "schedgym/MemoryMapping-v0": "schedgym.memory.env:MemoryMappingEnv",
+    "schedgym/FleetScheduling-v0": "schedgym.fleet.env:FleetSchedulingEnv",
 }
 
 for _env_id, _entry in _ENVS.items():

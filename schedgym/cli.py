@@ -35,6 +35,7 @@ PROBLEMS: dict[str, str] = {
     "jobshop": "schedgym.jobshop.evaluation:ADAPTER",
     "socdag": "schedgym.socdag.evaluation:ADAPTER",
     "memory": "schedgym.memory.evaluation:ADAPTER",
+    "fleet": "schedgym.fleet.evaluation:ADAPTER",
 }
 
 app = typer.Typer(

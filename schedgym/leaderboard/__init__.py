@@ -4,7 +4,6 @@
   metric and direction, scores, instance fingerprint, demo defaults), and the registry.
 * :mod:`~schedgym.leaderboard.suites`: versioned manifests of instance checksums (freeze, verify);
   :mod:`~schedgym.leaderboard.generated`: content fingerprints and seeded generated suites;
-  :mod:`~schedgym.leaderboard.problems`: interim specs of problems whose folder has none yet.
 * :mod:`~schedgym.leaderboard.harness`: plans and runs (in process, process pool, Ray).
 * :mod:`~schedgym.leaderboard.store`: the SQLite results database (resume, concurrent writers).
 * :mod:`~schedgym.leaderboard.report` and :mod:`~schedgym.leaderboard.plots`: tables, CSV,

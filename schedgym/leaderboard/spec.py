@@ -36,14 +36,8 @@ from schedgym.core.report import ProblemAdapter
 #: used; the first whose module exists wins: the problem's own folder, else an interim spec.
 LEADERBOARDS: dict[str, tuple[str, ...]] = {
     "jobshop": ("schedgym.jobshop.leaderboard:LEADERBOARD",),
-    "socdag": (
-        "schedgym.socdag.leaderboard:LEADERBOARD",
-        "schedgym.leaderboard.problems.socdag:LEADERBOARD",
-    ),
-    "memory": (
-        "schedgym.memory.leaderboard:LEADERBOARD",
-        "schedgym.leaderboard.problems.memory:LEADERBOARD",
-    ),
+    "socdag": ("schedgym.socdag.leaderboard:LEADERBOARD",),
+    "memory": ("schedgym.memory.leaderboard:LEADERBOARD",),
     "fleet": ("schedgym.fleet.leaderboard:LEADERBOARD",),
 }
 

@@ -30,7 +30,7 @@ def test_generated_socdag_suite_is_seeded_and_named() -> None:
     names = spec.adapter.suite("socdag-gen1-s0-n20")
     assert names[0] == "socdag-gen1-s0-n20-00" and len(names) == 20
     first = spec.adapter.load_instance(names[3])
-    from schedgym.leaderboard.problems.socdag import GEN1
+    from schedgym.socdag.leaderboard import GEN1
 
     again = GEN1.instance(3)
     assert first.name == again.name == names[3]

@@ -1,5 +1,4 @@
-"""Memory mapping's leaderboard registration (interim; belongs in
-``schedgym/memory/leaderboard.py``).
+"""Memory mapping's leaderboard registration.
 
 Metric: the validator's objective (peak bytes for ``pack``, modelled time for ``assign``),
 minimised. Score: the mean gap (%) to the shipped reference (the optimum peak for ``pack``, the

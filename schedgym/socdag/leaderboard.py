@@ -1,4 +1,4 @@
-"""SoC-DAG's leaderboard registration (interim; belongs in ``schedgym/socdag/leaderboard.py``).
+"""SoC-DAG's leaderboard registration.
 
 Metric: makespan (minimised). Scores: the geometric-mean ratio of the makespan to HEFT's on the
 same instance (the headline), SLR (makespan over the critical path of minimum execution times,

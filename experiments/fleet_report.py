@@ -1,0 +1,218 @@
+"""Fleet report: mean profit as a fraction of the clairvoyant bound, and decision time per day.
+
+For each of ``--scenarios`` days of a scenario (the shipped default: ``dfw-8v40a``, days
+``--first-day``...), the ``clairvoyant`` solver bounds the day's profit from above (LP relaxation
+of the time-expanded model with perfect information; also reported: the profit of the plan it
+suggests), then every solver of ``--solvers`` plays the day. Every record is validated and
+replayed before it counts. Any registered fleet solver name works (``schedgym solvers -p fleet``),
+e.g. a trained agent's. Decision time is the solver's wall time for the whole day, measured by the
+harness around ``solve`` (the same clock for every solver), after a warm-up run that loads the
+compiled kernels. With ``--csv`` every finished run is appended at once and ``--resume`` skips the
+runs already there::
+
+    python -m experiments.fleet_report --scenarios 20
+    python -m experiments.fleet_report --scenarios 20 --solvers random,greedy,ga,agent --csv r.csv
+    python -m experiments.fleet_report --scenarios 5 --set ga.generations=300
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from schedgym.core.report import CsvLog, RunRecord, read_csv, run_one
+from schedgym.core.solver import Budget, load_solver
+from schedgym.fleet.evaluation import ADAPTER
+from schedgym.fleet.instance import FleetScenario, load_scenario
+
+BOUND = "clairvoyant"
+
+
+def day_names(scenario: str, count: int, first: int) -> list[str]:
+    """``count`` day names of ``scenario`` (a shipped name or a JSON path: ``path@N``)."""
+    return [
+        f"{scenario}-d{i}"
+        if "/" not in scenario and not scenario.endswith(".json")
+        else f"{scenario}@{i}"
+        for i in range(first, first + count)
+    ]
+
+
+def load_day(name: str) -> FleetScenario:
+    """A day by name: shipped ``base-dN`` or ``path.json@N``."""
+    if "@" in name:
+        path, _, day = name.rpartition("@")
+        return load_scenario(path).with_day(int(day))
+    return load_scenario(name)
+
+
+def solver_options(items: Sequence[str]) -> dict[str, dict[str, object]]:
+    """``["ga.generations=200"]`` -> ``{"ga": {"generations": 200}}`` (numbers parsed)."""
+    options: dict[str, dict[str, object]] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        solver, dot, name = key.partition(".")
+        if not (sep and dot and solver and name):
+            raise SystemExit(f"error: --set expects SOLVER.KEY=VALUE, got {item!r}")
+        value: object = text
+        for parse in (int, float):
+            try:
+                value = parse(text)
+                break
+            except ValueError:
+                continue
+        options.setdefault(solver, {})[name] = value
+    return options
+
+
+def warm_up() -> None:
+    """Load the compiled kernels once so that no solver's time includes it."""
+    from schedgym.fleet.generator import toy_scenario
+    from schedgym.fleet.realisation import realise
+    from schedgym.fleet.simulator import FleetSimulator
+
+    sim = FleetSimulator(toy_scenario(), realise(toy_scenario(), 0))
+    sim.run(lambda s: s.greedy())
+
+
+def summary(records: Sequence[RunRecord], solvers: Sequence[str]) -> list[list[str]]:
+    """Rows: solver, days, mean profit, mean profit/bound (std), min ratio, mean s/day."""
+    bounds = {r.instance: r.reference for r in records if r.solver == BOUND and r.reference}
+    rows = []
+    for solver in [BOUND, *solvers]:
+        mine = [r for r in records if r.solver == solver]
+        scored = [r for r in mine if r.objective is not None and bounds.get(r.instance)]
+        profits = [float(r.objective) for r in scored if r.objective is not None]
+        ratios = [
+            p / float(bounds[r.instance] or 1.0) for p, r in zip(profits, scored, strict=True)
+        ]
+        rows.append(
+            [
+                f"{solver} (its plan)" if solver == BOUND else solver,
+                f"{len(scored)}/{len(mine)}",
+                f"{statistics.fmean(profits):,.0f}" if profits else "-",
+                f"{statistics.fmean(ratios):.3f}" if ratios else "-",
+                f"{statistics.pstdev(ratios):.3f}" if len(ratios) > 1 else "-",
+                f"{min(ratios):.3f}" if ratios else "-",
+                f"{statistics.fmean(r.wall_time_s for r in mine):.3f}" if mine else "-",
+            ]
+        )
+    values = list(bounds.values())
+    rows.append(
+        [
+            "bound (LP)",
+            str(len(values)),
+            f"{statistics.fmean(values):,.0f}" if values else "-",
+            "1.000",
+            "-",
+            "-",
+            "-",
+        ]
+    )
+    return rows
+
+
+def print_table(rows: list[list[str]], out: TextIO | None = None) -> None:
+    """A plain Markdown table (on stdout by default)."""
+    header = ["solver", "days", "mean profit", "profit / bound", "std", "min", "s / day"]
+    lines = [header, ["---"] * len(header), *rows]
+    for line in lines:
+        print("| " + " | ".join(line) + " |", file=out or sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the report (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", type=int, default=20, help="number of days (default 20)")
+    parser.add_argument("--scenario", default="dfw-8v40a", help="shipped name or JSON file")
+    parser.add_argument("--first-day", type=int, default=0, help="seed of the first day")
+    parser.add_argument("--solvers", default="random,greedy,ga", help="comma-separated names")
+    parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
+    parser.add_argument("--seed", type=int, default=0, help="seed of randomised solvers")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SOLVER.KEY=VALUE",
+        help="a solver option, e.g. ga.generations=200 (repeatable)",
+    )
+    parser.add_argument("--csv", type=Path, default=None, help="append finished runs here")
+    parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
+    args = parser.parse_args(argv)
+
+    from baselines.fleet import register_local
+
+    register_local()
+    solvers = [s.strip() for s in args.solvers.split(",") if s.strip() and s.strip() != BOUND]
+    options = solver_options(args.set)
+    loaded = {
+        name: load_solver("fleet", name, **options.get(name, {})) for name in [BOUND, *solvers]
+    }
+    names = day_names(args.scenario, args.scenarios, args.first_day)
+    budget = Budget(time_limit_s=args.time_limit, seed=args.seed)
+    kept: list[RunRecord] = []
+    if args.resume and args.csv is not None and args.csv.exists():
+        kept = [r for r in read_csv(args.csv) if r.instance in set(names)]
+    done = {(r.instance, r.solver) for r in kept}
+    log = CsvLog(args.csv, kept) if args.csv is not None else None
+    records = list(kept)
+    warm_up()
+    try:
+        for i, name in enumerate(names):
+            day = load_day(name)
+            bound = next(
+                (r.reference for r in records if r.instance == name and r.solver == BOUND), None
+            )
+            for solver in [BOUND, *solvers]:
+                if (name, solver) in done:
+                    continue
+                record = run_one(ADAPTER, name, day, solver, loaded[solver], budget)
+                if solver == BOUND:
+                    bound = record.schedule.bound if record.schedule is not None else None
+                gap = (
+                    None
+                    if bound is None or record.objective is None
+                    else 100 * ADAPTER.gap(record.objective, bound)
+                )
+                record = RunRecord(
+                    record.instance,
+                    record.size_group,
+                    solver,
+                    record.status,
+                    record.objective,
+                    bound,
+                    gap,
+                    record.wall_time_s,
+                    record.message,
+                )
+                records.append(record)
+                if log is not None:
+                    log.write(record)
+                shown = "-" if record.objective is None else f"{record.objective:,.0f}"
+                print(
+                    f"[{i + 1}/{len(names)}] {name} {solver}: profit {shown} "
+                    f"({record.status}), bound {bound or math.nan:,.0f}, "
+                    f"{record.wall_time_s:.3f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are kept in --csv (rerun with --resume)", file=sys.stderr)
+        return 130
+    finally:
+        if log is not None:
+            log.close()
+    print_table(summary(records, solvers))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
