@@ -128,23 +128,6 @@ def parse_options(pairs: list[str] | None) -> dict[str, Any]:
     return options
 
 
-def load_solvers(
-    problem: str, names: list[str], options: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Instantiate each named solver once (with ``options``), all before any work starts."""
-    from schedgym.core.solver import load_solver
-
-    solvers: dict[str, Any] = {}
-    for name in dict.fromkeys(names):
-        try:
-            solvers[name] = load_solver(problem, name, **(options or {}))
-        except ImportError as exc:
-            raise SchedGymError(f"solver {name!r} could not be imported: {exc}") from None
-        except TypeError as exc:
-            raise UnknownNameError(f"solver {name!r} does not take these options: {exc}") from None
-    return solvers
-
-
 def _check_parent(path: Path) -> None:
     if not path.parent.is_dir():
         raise InstanceFormatError(path, f"no such directory {str(path.parent)!r} for the output")
@@ -188,6 +171,7 @@ def solve(
 
     Nothing is written unless the schedule validates; the makespan in the file is the validator's.
     """
+    from schedgym.core import report
     from schedgym.core.report import commit_outputs, run_one
     from schedgym.core.solver import Budget
 
@@ -202,7 +186,7 @@ def solve(
             str(gantt), f"unsupported image format (use {', '.join(IMAGE_FORMATS)})"
         )
     loaded = adapter.load_instance(instance)
-    solver_obj = load_solvers(problem, [solver], options)[solver]
+    solver_obj = report.load_solvers(problem, [solver], options)[solver]
     budget = Budget(time_limit_s=time_limit, seed=seed, workers=workers)
     name = adapter.instance_name(loaded)
     record = run_one(adapter, instance, loaded, solver, solver_obj, budget)
@@ -253,6 +237,7 @@ def evaluate(
     """
     from rich.console import Console
 
+    from schedgym.core import report
     from schedgym.core.report import CsvLog, read_csv
     from schedgym.core.solver import Budget
 
@@ -264,7 +249,7 @@ def evaluate(
         fail("--solvers names no solver")
     if resume and csv_path is None:
         fail("--resume needs --csv FILE")
-    loaded = load_solvers(problem, solver_names, options)
+    loaded = report.load_solvers(problem, solver_names, options)
     if csv_path is not None:
         _check_parent(csv_path)
     previous: list[RunRecord] = []

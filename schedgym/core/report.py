@@ -22,8 +22,8 @@ from typing import Any, Protocol, TextIO
 
 from rich.table import Table
 
-from schedgym.core.errors import SchedGymError, UnsupportedVariantError
-from schedgym.core.solver import Budget, SolveResult, Stopwatch
+from schedgym.core.errors import SchedGymError, UnknownNameError, UnsupportedVariantError
+from schedgym.core.solver import Budget, SolveResult, Stopwatch, load_solver
 
 #: Statuses under which a run is failed: no schedule, or one that did not validate.
 FAILED = ("invalid", "error", "infeasible", "unsupported", "timeout")
@@ -191,6 +191,46 @@ def run_suite(
             if after is not None:
                 after(record)
     return records
+
+
+def load_solvers(
+    problem: str, names: Iterable[str], options: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Instantiate each named solver once (with ``options``), in order, before any work starts.
+
+    Unknown names raise ``UnknownNameError``; options a solver does not take, too.
+    """
+    solvers: dict[str, Any] = {}
+    for name in dict.fromkeys(names):
+        try:
+            solvers[name] = load_solver(problem, name, **(options or {}))
+        except ImportError as exc:
+            raise SchedGymError(f"solver {name!r} could not be imported: {exc}") from None
+        except TypeError as exc:
+            raise UnknownNameError(f"solver {name!r} does not take these options: {exc}") from None
+    return solvers
+
+
+def evaluate_suite(
+    adapter: ProblemAdapter,
+    suite: str | Sequence[str],
+    solvers: Iterable[str],
+    budget: Budget,
+    known: Callable[[str], bool],
+    before: Callable[[str, str], None] | None = None,
+    after: Callable[[RunRecord], None] | None = None,
+) -> list[RunRecord]:
+    """Run ``solvers`` on a suite name (or a list of shipped instance names ``known`` accepts).
+
+    Instance and solver names are all checked before the first solve; every run is validated
+    (a failing one is a failed record, never scored).
+    """
+    names = adapter.suite(suite) if isinstance(suite, str) else list(suite)
+    for name in names:
+        if not known(name):
+            raise UnknownNameError(f"unknown {adapter.problem} instance {name!r}")
+    loaded = load_solvers(adapter.problem, solvers)
+    return run_suite(adapter, names, loaded, budget, before=before, after=after)
 
 
 def _mean(values: Sequence[float]) -> float | None:

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from schedgym.core import report
 from schedgym.core.errors import InvalidScheduleError
-from schedgym.core.report import RunRecord, run_suite
-from schedgym.core.solver import Budget, SolveResult, load_solver
+from schedgym.core.report import RunRecord
+from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import fleet as shipped
 from schedgym.fleet.instance import FleetScenario, load_scenario
 from schedgym.fleet.schedule import FleetSchedule
@@ -108,12 +109,6 @@ class FleetAdapter:
 ADAPTER = FleetAdapter()
 
 
-def load_solvers(names: Iterable[str], **options: Any) -> dict[str, Any]:
-    """Instantiate fleet solvers by name, in order, without duplicates (unknown names raise
-    ``UnknownNameError`` before any work starts)."""
-    return {name: load_solver("fleet", name, **options) for name in dict.fromkeys(names)}
-
-
 def evaluate_suite(
     suite: str | Sequence[str],
     solvers: Iterable[str],
@@ -123,6 +118,6 @@ def evaluate_suite(
 ) -> list[RunRecord]:
     """Run ``solvers`` on a suite name (or a list of shipped scenario names); every record is
     validated (a failing one is recorded as ``invalid``, never scored)."""
-    names = ADAPTER.suite(suite) if isinstance(suite, str) else list(suite)
-    loaded = load_solvers(solvers)
-    return run_suite(ADAPTER, names, loaded, budget, before=before, after=after)
+    return report.evaluate_suite(
+        ADAPTER, suite, solvers, budget, shipped.has_scenario, before=before, after=after
+    )

@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from schedgym.core.errors import InvalidScheduleError, UnknownNameError
-from schedgym.core.report import RunRecord, run_suite
-from schedgym.core.solver import Budget, SolveResult, load_solver
+from schedgym.core import report
+from schedgym.core.errors import InvalidScheduleError
+from schedgym.core.report import RunRecord
+from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import jobshop as shipped
 from schedgym.jobshop.instance import JobShopInstance, load_instance
 from schedgym.jobshop.schedule import JobShopSchedule
@@ -108,14 +109,6 @@ class JobShopAdapter:
 ADAPTER = JobShopAdapter()
 
 
-def load_solvers(names: Iterable[str], **options: Any) -> dict[str, Any]:
-    """Instantiate job-shop solvers by name, in order, without duplicates.
-
-    Raises ``UnknownNameError`` for a name that is not registered, before any work starts.
-    """
-    return {name: load_solver("jobshop", name, **options) for name in dict.fromkeys(names)}
-
-
 def evaluate_suite(
     suite: str | Sequence[str],
     solvers: Iterable[str],
@@ -129,12 +122,9 @@ def evaluate_suite(
     validated makespan, the reference, the gap in percent and the validated schedule; a run
     whose schedule fails validation is a failed record (status ``invalid``), never scored.
     """
-    names = ADAPTER.suite(suite) if isinstance(suite, str) else list(suite)
-    for name in names:
-        if not shipped.has_instance(name):
-            raise UnknownNameError(f"unknown job-shop instance {name!r}")
-    loaded = load_solvers(solvers)
-    return run_suite(ADAPTER, names, loaded, budget, before=before, after=after)
+    return report.evaluate_suite(
+        ADAPTER, suite, solvers, budget, shipped.has_instance, before=before, after=after
+    )
 
 
 def best_schedule(records: Iterable[RunRecord], instance: str) -> RunRecord | None:

@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from schedgym.core.errors import InvalidScheduleError, UnknownNameError
-from schedgym.core.report import RunRecord, run_suite
-from schedgym.core.solver import Budget, SolveResult, load_solver
+from schedgym.core import report
+from schedgym.core.errors import InvalidScheduleError
+from schedgym.core.report import RunRecord
+from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import memory as shipped
 from schedgym.memory.instance import MemoryInstance, load_instance
 from schedgym.memory.mapping import MemoryMapping
@@ -118,12 +119,6 @@ class MemoryAdapter:
 ADAPTER = MemoryAdapter()
 
 
-def load_solvers(names: Iterable[str], **options: Any) -> dict[str, Any]:
-    """Instantiate memory solvers by name, in order, without duplicates (raises
-    ``UnknownNameError`` for an unregistered name before any work starts)."""
-    return {name: load_solver("memory", name, **options) for name in dict.fromkeys(names)}
-
-
 def evaluate_suite(
     suite: str | Sequence[str],
     solvers: Iterable[str],
@@ -132,9 +127,6 @@ def evaluate_suite(
     after: Callable[[RunRecord], None] | None = None,
 ) -> list[RunRecord]:
     """Run ``solvers`` on a suite name (or shipped instance names); each run is validated."""
-    names = ADAPTER.suite(suite) if isinstance(suite, str) else list(suite)
-    for name in names:
-        if not shipped.has_instance(name):
-            raise UnknownNameError(f"unknown memory instance {name!r}")
-    loaded = load_solvers(solvers)
-    return run_suite(ADAPTER, names, loaded, budget, before=before, after=after)
+    return report.evaluate_suite(
+        ADAPTER, suite, solvers, budget, shipped.has_instance, before=before, after=after
+    )

@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from schedgym.core.errors import InvalidScheduleError, UnknownNameError
-from schedgym.core.report import RunRecord, run_suite
-from schedgym.core.solver import Budget, SolveResult, load_solver
+from schedgym.core import report
+from schedgym.core.errors import InvalidScheduleError
+from schedgym.core.report import RunRecord
+from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import socdag as shipped
 from schedgym.socdag.instance import SoCDAGInstance, load_instance
 from schedgym.socdag.schedule import SoCDAGSchedule
@@ -108,12 +109,6 @@ class SoCDAGAdapter:
 ADAPTER = SoCDAGAdapter()
 
 
-def load_solvers(names: Iterable[str], **options: Any) -> dict[str, Any]:
-    """Instantiate socdag solvers by name, in order, without duplicates (unknown names raise
-    ``UnknownNameError`` before any work starts)."""
-    return {name: load_solver("socdag", name, **options) for name in dict.fromkeys(names)}
-
-
 def evaluate_suite(
     suite: str | Sequence[str],
     solvers: Iterable[str],
@@ -123,9 +118,6 @@ def evaluate_suite(
 ) -> list[RunRecord]:
     """Run ``solvers`` on a suite name (or a list of shipped instance names); every schedule is
     validated before it counts (an invalid one is a failed record, status ``invalid``)."""
-    names = ADAPTER.suite(suite) if isinstance(suite, str) else list(suite)
-    for name in names:
-        if not shipped.has_instance(name):
-            raise UnknownNameError(f"unknown socdag instance {name!r}")
-    loaded = load_solvers(solvers)
-    return run_suite(ADAPTER, names, loaded, budget, before=before, after=after)
+    return report.evaluate_suite(
+        ADAPTER, suite, solvers, budget, shipped.has_instance, before=before, after=after
+    )
