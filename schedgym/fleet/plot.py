@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from schedgym.core.figures import figure_rgb, save_figure
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import (
     C_AIRCRAFT,
@@ -121,13 +122,7 @@ def day_rgb(
     scenario: FleetScenario, schedule: FleetSchedule, day: Realisation | None = None, dpi: int = 60
 ) -> np.ndarray:
     """The figure rendered with the Agg canvas, as an ``(H, W, 3)`` uint8 array."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = day_figure(scenario, schedule, day)
-    fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+    return figure_rgb(day_figure(scenario, schedule, day), dpi)
 
 
 def save_day_plot(
@@ -138,8 +133,4 @@ def save_day_plot(
     day: Realisation | None = None,
 ) -> None:
     """Save the figure to ``path`` in format ``fmt`` (png, svg, pdf...)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = day_figure(scenario, schedule, day)
-    FigureCanvasAgg(fig)
-    fig.savefig(str(path), format=fmt, dpi=100)
+    save_figure(day_figure(scenario, schedule, day), path, fmt, dpi=100)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from schedgym.core.figures import figure_rgb, save_figure
 from schedgym.jobshop.instance import JobShopInstance
 from schedgym.jobshop.schedule import JobShopSchedule, Operation
 
@@ -205,14 +206,7 @@ def gantt_figure(
 
 def gantt_rgb(instance: JobShopInstance, schedule: JobShopSchedule, dpi: int = 80) -> np.ndarray:
     """The Gantt figure rendered with the Agg canvas, as an ``(H, W, 3)`` uint8 array."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = gantt_figure(instance, schedule)
-    fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    return np.ascontiguousarray(rgba[..., :3], dtype=np.uint8)
+    return figure_rgb(gantt_figure(instance, schedule), dpi)
 
 
 def save_gantt(
@@ -224,9 +218,4 @@ def save_gantt(
     fmt: str | None = None,
 ) -> None:
     """Write the Gantt figure to ``path``; the format comes from ``fmt`` or the file suffix."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    path = Path(path)
-    fig = gantt_figure(instance, schedule, title)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=dpi, format=fmt or (path.suffix.lstrip(".") or "png"))
+    save_figure(gantt_figure(instance, schedule, title), path, fmt, dpi)

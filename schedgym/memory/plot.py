@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from schedgym.core.figures import figure_rgb, save_figure
 from schedgym.memory.instance import MemoryInstance
 from schedgym.memory.mapping import SLOW, MemoryMapping
 
@@ -98,14 +99,7 @@ def mapping_figure(
 
 def mapping_rgb(instance: MemoryInstance, mapping: MemoryMapping, dpi: int = 80) -> np.ndarray:
     """The mapping figure rendered with the Agg canvas, as an ``(H, W, 3)`` uint8 array."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = mapping_figure(instance, mapping)
-    fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    return np.ascontiguousarray(rgba[..., :3], dtype=np.uint8)
+    return figure_rgb(mapping_figure(instance, mapping), dpi)
 
 
 def save_mapping_plot(
@@ -117,12 +111,7 @@ def save_mapping_plot(
     fmt: str | None = None,
 ) -> None:
     """Write the mapping figure to ``path``; the format comes from ``fmt`` or the suffix."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    path = Path(path)
-    fig = mapping_figure(instance, mapping, title)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=dpi, format=fmt or (path.suffix.lstrip(".") or "png"))
+    save_figure(mapping_figure(instance, mapping, title), path, fmt, dpi)
 
 
 def mapping_ansi(

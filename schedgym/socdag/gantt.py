@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from schedgym.core.figures import figure_rgb, save_figure
 from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.schedule import SoCDAGSchedule
 
@@ -69,20 +70,11 @@ def gantt_figure(instance: SoCDAGInstance, schedule: SoCDAGSchedule) -> Figure:
 
 def gantt_rgb(instance: SoCDAGInstance, schedule: SoCDAGSchedule) -> np.ndarray:
     """The chart as an ``(H, W, 3)`` uint8 array."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = gantt_figure(instance, schedule)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+    return figure_rgb(gantt_figure(instance, schedule))
 
 
 def save_gantt(
     instance: SoCDAGInstance, schedule: SoCDAGSchedule, path: str | Path, fmt: str = "png"
 ) -> None:
     """Save the chart to ``path`` in format ``fmt`` (png, svg, pdf, jpg)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = gantt_figure(instance, schedule)
-    FigureCanvasAgg(fig)
-    fig.savefig(str(path), format=fmt)
+    save_figure(gantt_figure(instance, schedule), path, fmt)
