@@ -18,12 +18,19 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from rich.table import Table
 
-from schedgym.core.errors import SchedGymError, UnknownNameError, UnsupportedVariantError
+from schedgym.core.errors import (
+    InvalidScheduleError,
+    SchedGymError,
+    UnknownNameError,
+    UnsupportedVariantError,
+)
 from schedgym.core.solver import Budget, SolveResult, Stopwatch, load_solver
+
+ScheduleT = TypeVar("ScheduleT")
 
 #: Statuses under which a run is failed: no schedule, or one that did not validate.
 FAILED = ("invalid", "error", "infeasible", "unsupported", "timeout")
@@ -191,6 +198,16 @@ def run_suite(
             if after is not None:
                 after(record)
     return records
+
+
+def expect_schedule(schedule: Any, kind: type[ScheduleT], solver: str | None = None) -> ScheduleT:
+    """``schedule`` if it is a ``kind``; else an ``InvalidScheduleError`` naming the solver."""
+    if not isinstance(schedule, kind):
+        got = type(schedule).__name__
+        if solver is None:
+            raise InvalidScheduleError(f"expected a {kind.__name__}, got {got}")
+        raise InvalidScheduleError(f"solver {solver!r} returned {got}, not a {kind.__name__}")
+    return schedule
 
 
 def load_solvers(

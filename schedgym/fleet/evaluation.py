@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from schedgym.core import report
-from schedgym.core.errors import InvalidScheduleError
-from schedgym.core.report import RunRecord
+from schedgym.core.report import RunRecord, expect_schedule
 from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import fleet as shipped
 from schedgym.fleet.instance import FleetScenario, load_scenario
@@ -65,11 +64,7 @@ class FleetAdapter:
         self, instance: FleetScenario, result: SolveResult[Any], solver: str, wall_s: float
     ) -> FleetSchedule:
         """The result's record carrying the scenario name, solver, status, time and bound."""
-        schedule = result.schedule
-        if not isinstance(schedule, FleetSchedule):
-            raise InvalidScheduleError(
-                f"solver {solver!r} returned {type(schedule).__name__}, not a FleetSchedule"
-            )
+        schedule = expect_schedule(result.schedule, FleetSchedule, solver)
         return dataclasses.replace(
             schedule,
             scenario=instance.name,
@@ -83,8 +78,7 @@ class FleetAdapter:
         """The exact profit from the independent validator, after an exact replay."""
         from schedgym.fleet.validate import replay_schedule, validate_schedule
 
-        if not isinstance(schedule, FleetSchedule):
-            raise InvalidScheduleError(f"expected a FleetSchedule, got {type(schedule).__name__}")
+        schedule = expect_schedule(schedule, FleetSchedule)
         profit = validate_schedule(instance, schedule)
         replay_schedule(instance, schedule)
         return profit

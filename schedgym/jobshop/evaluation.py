@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from schedgym.core import report
-from schedgym.core.errors import InvalidScheduleError
-from schedgym.core.report import RunRecord
+from schedgym.core.report import RunRecord, expect_schedule
 from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import jobshop as shipped
 from schedgym.jobshop.instance import JobShopInstance, load_instance
@@ -66,11 +65,7 @@ class JobShopAdapter:
         self, instance: JobShopInstance, result: SolveResult[Any], solver: str, wall_s: float
     ) -> JobShopSchedule:
         """The result's schedule carrying the instance name, solver, status and wall time."""
-        schedule = result.schedule
-        if not isinstance(schedule, JobShopSchedule):
-            raise InvalidScheduleError(
-                f"solver {solver!r} returned {type(schedule).__name__}, not a JobShopSchedule"
-            )
+        schedule = expect_schedule(result.schedule, JobShopSchedule, solver)
         return dataclasses.replace(
             schedule,
             instance=instance.name,
@@ -83,8 +78,7 @@ class JobShopAdapter:
         """The makespan, from the independent validator (raises ``InvalidScheduleError``)."""
         from schedgym.jobshop.validate import validate_schedule
 
-        if not isinstance(schedule, JobShopSchedule):
-            raise InvalidScheduleError(f"expected a JobShopSchedule, got {type(schedule).__name__}")
+        schedule = expect_schedule(schedule, JobShopSchedule)
         return int(validate_schedule(instance, schedule))
 
     def gap(self, objective: float, reference: float) -> float:

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from schedgym.core import report
-from schedgym.core.errors import InvalidScheduleError
-from schedgym.core.report import RunRecord
+from schedgym.core.report import RunRecord, expect_schedule
 from schedgym.core.solver import Budget, SolveResult
 from schedgym.datasets import memory as shipped
 from schedgym.memory.instance import MemoryInstance, load_instance
@@ -80,11 +79,7 @@ class MemoryAdapter:
         self, instance: MemoryInstance, result: SolveResult[Any], solver: str, wall_s: float
     ) -> MemoryMapping:
         """The result's mapping carrying the instance, solver, status and wall time."""
-        mapping = result.schedule
-        if not isinstance(mapping, MemoryMapping):
-            raise InvalidScheduleError(
-                f"solver {solver!r} returned {type(mapping).__name__}, not a MemoryMapping"
-            )
+        mapping = expect_schedule(result.schedule, MemoryMapping, solver)
         return dataclasses.replace(
             mapping.describe(instance), solver=solver, status=result.status, wall_time_s=wall_s
         )
@@ -93,8 +88,7 @@ class MemoryAdapter:
         """The objective from the independent validator (raises ``InvalidScheduleError``)."""
         from schedgym.memory.validate import validate_mapping
 
-        if not isinstance(schedule, MemoryMapping):
-            raise InvalidScheduleError(f"expected a MemoryMapping, got {type(schedule).__name__}")
+        schedule = expect_schedule(schedule, MemoryMapping)
         return validate_mapping(instance, schedule).objective
 
     def gap(self, objective: float, reference: float) -> float:
