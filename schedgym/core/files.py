@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from schedgym.core.errors import InstanceFormatError
+
+T = TypeVar("T")
 
 
 def read_text(path: str | Path) -> str:
@@ -26,3 +30,28 @@ def read_json(path: str | Path) -> Any:
         return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
+
+
+def read_records_csv(
+    path: str | Path, columns: Sequence[str], parse: Callable[[dict[str, str]], T]
+) -> list[T]:
+    """Rows of a CSV whose header must be exactly ``columns``, each turned into a record by
+    ``parse``; a wrong header or a row ``parse`` rejects (TypeError, ValueError, KeyError)
+    becomes an ``InstanceFormatError`` naming the file and line."""
+    path = Path(path)
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or tuple(reader.fieldnames) != tuple(columns):
+            raise InstanceFormatError(path, f"expected the header {','.join(columns)}", 1)
+        records = []
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                records.append(parse(row))
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise InstanceFormatError(path, f"malformed row ({exc})", lineno) from None
+    return records
+
+
+def optional_float(cell: str) -> float | None:
+    """A CSV cell as a float, ``None`` when empty."""
+    return float(cell) if cell.strip() else None

@@ -28,6 +28,7 @@ from schedgym.core.errors import (
     UnknownNameError,
     UnsupportedVariantError,
 )
+from schedgym.core.files import optional_float, read_records_csv
 from schedgym.core.solver import Budget, SolveResult, Stopwatch, load_solver
 
 ScheduleT = TypeVar("ScheduleT")
@@ -338,38 +339,23 @@ def _row(record: RunRecord) -> dict[str, str]:
     return {name: _cell(getattr(record, name)) for name in CSV_COLUMNS}
 
 
-def _optional(cell: str) -> float | None:
-    return float(cell) if cell.strip() else None
-
-
 def read_csv(path: str | Path) -> list[RunRecord]:
     """Records of a CSV written by :class:`CsvLog` (for resuming an interrupted sweep)."""
-    from schedgym.core.errors import InstanceFormatError
 
-    path = Path(path)
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or tuple(reader.fieldnames) != CSV_COLUMNS:
-            raise InstanceFormatError(path, f"expected the header {','.join(CSV_COLUMNS)}", 1)
-        records = []
-        for lineno, row in enumerate(reader, start=2):
-            try:
-                records.append(
-                    RunRecord(
-                        row["instance"],
-                        row["size_group"],
-                        row["solver"],
-                        row["status"],
-                        _optional(row["objective"]),
-                        _optional(row["reference"]),
-                        _optional(row["gap_pct"]),
-                        float(row["wall_time_s"]),
-                        row["message"] or "",
-                    )
-                )
-            except (TypeError, ValueError, AttributeError):
-                raise InstanceFormatError(path, "malformed row", lineno) from None
-    return records
+    def parse(row: dict[str, str]) -> RunRecord:
+        return RunRecord(
+            row["instance"],
+            row["size_group"],
+            row["solver"],
+            row["status"],
+            optional_float(row["objective"]),
+            optional_float(row["reference"]),
+            optional_float(row["gap_pct"]),
+            float(row["wall_time_s"]),
+            row["message"] or "",
+        )
+
+    return read_records_csv(path, CSV_COLUMNS, parse)
 
 
 class CsvLog:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import optional_float, read_records_csv
 from schedgym.leaderboard.spec import ProblemSpec, Score
 from schedgym.leaderboard.store import ROW_COLUMNS, Row
 
@@ -266,44 +266,31 @@ def write_rows_csv(rows: Iterable[Row], path: Path) -> None:
             writer.writerow([_cell(getattr(r, c)) for c in ROW_COLUMNS])
 
 
-def _opt(text: str) -> float | None:
-    return float(text) if text.strip() else None
-
-
 def read_rows_csv(path: str | Path) -> list[Row]:
     """Rows of a CSV written by :func:`write_rows_csv` (submissions' ``results.csv``)."""
-    path = Path(path)
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or tuple(reader.fieldnames) != ROW_COLUMNS:
-            raise InstanceFormatError(path, f"expected the header {','.join(ROW_COLUMNS)}", 1)
-        rows = []
-        for lineno, d in enumerate(reader, start=2):
-            try:
-                rows.append(
-                    Row(
-                        d["problem"],
-                        d["suite"],
-                        d["instance"],
-                        d["solver"],
-                        int(d["seed"]),
-                        int(d["repeat"]),
-                        _opt(d["time_limit"]),
-                        d["config"],
-                        d["size_group"],
-                        d["status"],
-                        _opt(d["objective"]),
-                        _opt(d["reference"]),
-                        _opt(d["gap_pct"]),
-                        float(d["wall_time_s"]),
-                        d["budget_hit"] == "1",
-                        d["message"],
-                        d["session"],
-                    )
-                )
-            except (TypeError, ValueError) as exc:
-                raise InstanceFormatError(path, f"malformed row ({exc})", lineno) from None
-    return rows
+
+    def parse(d: dict[str, str]) -> Row:
+        return Row(
+            d["problem"],
+            d["suite"],
+            d["instance"],
+            d["solver"],
+            int(d["seed"]),
+            int(d["repeat"]),
+            optional_float(d["time_limit"]),
+            d["config"],
+            d["size_group"],
+            d["status"],
+            optional_float(d["objective"]),
+            optional_float(d["reference"]),
+            optional_float(d["gap_pct"]),
+            float(d["wall_time_s"]),
+            d["budget_hit"] == "1",
+            d["message"],
+            d["session"],
+        )
+
+    return read_records_csv(path, ROW_COLUMNS, parse)
 
 
 def summary_json(
