@@ -74,6 +74,22 @@ def train(config: TrainConfig | str | Path, *, resume: bool = True, progress: bo
     return files.best
 
 
+FLEET_ENV = "schedgym/FleetScheduling-v0"
+
+
+def evolution_config(config: str | Path) -> bool:
+    """Whether the YAML file ``config`` is a fleet agent run (``method: es``,
+    :mod:`agents.fleet.es`) rather than a graph-neural job-shop run."""
+    path = Path(config)
+    if not path.is_file():
+        return False  # TrainConfig reports the missing file
+    try:
+        loaded = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError:
+        return False  # and the YAML error
+    return isinstance(loaded, dict) and loaded.get("method") == "es"
+
+
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     """``data["a"]["b"] = value`` for ``key == "a.b"`` (creating mappings as needed)."""
     parts = key.split(".")
@@ -118,6 +134,12 @@ def train_command(
     """
     from agents.sweep import run_sweep, sweep_table
 
+    if evolution_config(config):
+        if env not in (None, "fleet", FLEET_ENV) or sweep is not None:
+            raise ConfigError(f"{config}: method 'es' trains {FLEET_ENV} only, without sweeps")
+        from agents.fleet.es import train_fleet
+
+        return [train_fleet(config, resume=resume, progress=progress)]
     cfg = load_config(config)
     if env is not None:
         cfg.env_id = ENV_ALIASES.get(env, env)
@@ -150,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="override a config field (dotted key, YAML value)",
     )
     args = parser.parse_args(argv)
+    if evolution_config(args.config):
+        return fleet_main(args.config, args.set, args.fresh, not args.no_progress)
     try:
         cfg = TrainConfig.from_yaml(args.config)
         data = cfg.to_dict()
@@ -160,6 +184,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             set_dotted(data, key, yaml.safe_load(raw))
         cfg = TrainConfig.from_dict(data, args.config)
         best = train(cfg, resume=not args.fresh, progress=not args.no_progress)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"best checkpoint: {best}")
+    return 0
+
+
+def fleet_main(config: str, overrides: Sequence[str], fresh: bool, progress: bool) -> int:
+    """``main`` for a ``method: es`` config (:mod:`agents.fleet.es`)."""
+    from agents.fleet.es import FleetTrainConfig, train_fleet
+
+    try:
+        data = yaml.safe_load(Path(config).read_text()) or {}
+        for item in overrides:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise ConfigError(f"--set {item}: expected KEY=VALUE")
+            set_dotted(data, key, yaml.safe_load(raw))
+        best = train_fleet(
+            FleetTrainConfig.from_dict(data, config), resume=not fresh, progress=progress
+        )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

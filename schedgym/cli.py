@@ -376,7 +376,11 @@ def train(
     options: dict[str, Any] = {"resume": not fresh, "progress": progress}
     if ray_address is not None:
         options["ray_address"] = ray_address
-    for path in trainer(env, config, sweep, **options):
+    try:
+        paths = trainer(env, config, sweep, **options)
+    except ValueError as exc:  # a config the trainer refuses (its message names the field)
+        fail(str(exc), 2)
+    for path in paths:
         typer.echo(f"best checkpoint: {path}")
 
 

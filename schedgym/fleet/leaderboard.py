@@ -21,6 +21,6 @@ LEADERBOARD = ProblemSpec(
     scores=(Score.objective("profit", lower_is_better=False), Score.gap("gap to LP bound %")),
     fingerprint=dataclass_fingerprint,
     demo_suite="default5",
-    demo_solvers=("random", "greedy", "ga"),
+    demo_solvers=("random", "greedy", "ga", "agent"),
     demo_time_limits=(1.0,),
 )

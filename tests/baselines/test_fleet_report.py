@@ -32,13 +32,20 @@ def test_report_on_a_small_scenario_and_resume(
     ]
     assert fleet_report.main(args) == 0
     table = capsys.readouterr().out
-    for row in ("clairvoyant (its plan)", "| random |", "| greedy |", "| ga |", "bound (LP)"):
+    for row in (
+        "clairvoyant (its plan)",
+        "| random |",
+        "| greedy |",
+        "| ga |",
+        "| agent |",
+        "bound (LP)",
+    ):
         assert row in table
     rows = list(csv.DictReader(out.open()))
-    assert len(rows) == 8 and all(r["status"] == "feasible" for r in rows)
+    assert len(rows) == 10 and all(r["status"] == "feasible" for r in rows)
     for r in rows:  # every profit at or below its day's bound
         assert float(r["objective"]) <= float(r["reference"])
     assert fleet_report.main([*args, "--resume"]) == 0  # nothing left to run
-    assert len(list(csv.DictReader(out.open()))) == 8
+    assert len(list(csv.DictReader(out.open()))) == 10
     with pytest.raises(SystemExit):
         fleet_report.solver_options(["ga-generations"])

@@ -1,0 +1,51 @@
+"""The trained fleet agent as a solver: ``fleet.agent``.
+
+An *online* policy: at each decision it sees only the present (queues, batteries, parking,
+chargers, open routes) and the scenario's demand forecast, never the realised rest of the day
+(unlike ``ga`` and ``clairvoyant``, which plan on the day being solved). It plays the day through
+the compiled simulator rules, so its record replays exactly through ``FleetScheduling-v0`` on the
+same seed. Options: ``checkpoint`` (default ``agents/checkpoints/fleet_agent.npz``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from agents.fleet.policy import DEFAULT_CHECKPOINT, FleetPolicy, forecast_table
+from baselines.fleet.policies import finish
+from schedgym.core.solver import Budget, SolveResult, Stopwatch
+from schedgym.fleet.instance import FleetScenario
+from schedgym.fleet.realisation import realise_day
+from schedgym.fleet.schedule import FleetSchedule
+from schedgym.fleet.simulator import FleetSimulator
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, mtime: float) -> FleetPolicy:
+    return FleetPolicy.load(path)
+
+
+def load_fleet_policy(checkpoint: str | Path | None = None) -> FleetPolicy:
+    """The policy of ``checkpoint`` (default: the shipped one), cached per file version."""
+    path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
+    mtime = path.stat().st_mtime if path.is_file() else 0.0
+    return _cached(str(path.resolve()), mtime)
+
+
+class FleetAgentSolver:
+    """Play the day with the trained scoring policy (deterministic: argmax of the scores)."""
+
+    name = "agent"
+    problem = "fleet"
+
+    def __init__(self, checkpoint: str | Path | None = None) -> None:
+        self.policy = load_fleet_policy(checkpoint)
+
+    def solve(self, instance: FleetScenario, budget: Budget) -> SolveResult[FleetSchedule]:
+        """Play the day of ``budget.seed`` (or the scenario's ``day_seed``)."""
+        with Stopwatch() as watch:
+            sim = FleetSimulator(instance, realise_day(instance, budget.seed))
+            self.policy.play(sim, forecast_table(instance))
+        meta = self.policy.meta
+        return finish(sim, self.name, watch.elapsed, checkpoint_iteration=meta.get("iteration"))
