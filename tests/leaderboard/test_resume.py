@@ -112,7 +112,7 @@ def test_ctrl_c_prints_the_finished_rows_and_exits_130(
     args = [*RUN, "--solvers", "test-slow", "--db", str(db)]
     proc = subprocess.Popen(
         schedgym_cmd(*args),
-        env=subprocess_env(SCHEDGYM_TEST_DELAY="0.15"),
+        env=subprocess_env(SCHEDGYM_TEST_DELAY="0.5"),  # 3 s left after 2 runs: room on a busy CI
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -120,6 +120,7 @@ def test_ctrl_c_prints_the_finished_rows_and_exits_130(
     deadline = time.monotonic() + 60
     while count(db)[0] < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
