@@ -112,10 +112,13 @@ def test_ctrl_c_prints_the_finished_rows_and_exits_130(
     args = [*RUN, "--solvers", "test-slow", "--db", str(db)]
     proc = subprocess.Popen(
         schedgym_cmd(*args),
-        env=subprocess_env(SCHEDGYM_TEST_DELAY="0.5"),  # 3 s left after 2 runs: room on a busy CI
+        env=subprocess_env(SCHEDGYM_TEST_DELAY="0.3"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell runs background jobs with SIGINT ignored, and Python keeps an ignored SIGINT
+        # ignored: give the child the default disposition, however the tests were started
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while count(db)[0] < 2 and proc.poll() is None and time.monotonic() < deadline:
