@@ -31,7 +31,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
-from schedgym.core.report import CsvLog, RunRecord, read_csv, run_one
+from schedgym.core.report import RunRecord, run_one
+from schedgym.core.runlog import CsvLog, read_csv
 from schedgym.core.solver import Budget, Solver, load_solver
 from schedgym.fleet.evaluation import ADAPTER
 from schedgym.fleet.instance import FleetScenario, load_scenario

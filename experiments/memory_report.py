@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)
 
-    from schedgym.core.report import CsvLog, read_csv, run_one
+    from schedgym.core.report import run_one
+    from schedgym.core.runlog import CsvLog, read_csv
     from schedgym.core.solver import Budget
     from schedgym.memory.evaluation import ADAPTER
 

@@ -26,7 +26,8 @@ from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from schedgym.core.report import CsvLog, ProblemAdapter, RunRecord
+    from schedgym.core.report import ProblemAdapter, RunRecord
+    from schedgym.core.runlog import CsvLog
     from schedgym.core.solver import Budget
 
 IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg")
@@ -172,7 +173,8 @@ def solve(
     Nothing is written unless the schedule validates; the makespan in the file is the validator's.
     """
     from schedgym.core import report
-    from schedgym.core.report import commit_outputs, run_one
+    from schedgym.core.files import commit_outputs
+    from schedgym.core.report import run_one
     from schedgym.core.solver import Budget
 
     adapter = get_adapter(problem, capacity=capacity, variant=variant)
@@ -238,7 +240,7 @@ def evaluate(
     from rich.console import Console
 
     from schedgym.core import report
-    from schedgym.core.report import CsvLog, read_csv
+    from schedgym.core.runlog import CsvLog, read_csv
     from schedgym.core.solver import Budget
 
     adapter = get_adapter(problem, capacity=capacity, variant=variant)

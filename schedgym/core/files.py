@@ -1,10 +1,13 @@
-"""Reading input files with errors that name the file (and line): one place for every problem."""
+"""Reading input files with errors that name the file (and line): one place for every problem;
+and writing output files all-or-nothing (:func:`commit_outputs`)."""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,3 +58,29 @@ def read_records_csv(
 def optional_float(cell: str) -> float | None:
     """A CSV cell as a float, ``None`` when empty."""
     return float(cell) if cell.strip() else None
+
+
+def commit_outputs(writers: Mapping[Path, Callable[[Path], None]]) -> None:
+    """Write each output through a temporary file beside it, then rename them all.
+
+    ``writers`` maps a target path to a function that writes a given path. If any writer fails,
+    every temporary file is removed and no target is touched: no partial outputs.
+    """
+    staged: list[tuple[Path, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for target, write in writers.items():
+            fd, tmp_name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
+            )
+            os.close(fd)
+            staged.append((Path(tmp_name), target))
+            write(Path(tmp_name))
+            os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)

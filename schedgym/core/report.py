@@ -5,20 +5,17 @@ instance, list a suite, look up a reference value, validate a schedule, write it
 :func:`run_suite` runs solvers over instances with it; every result is validated before it is
 scored, and one that fails validation is recorded as failed (status ``invalid``), never scored.
 :func:`summarise` aggregates per size group; :func:`records_table` and :func:`summary_tables` render
-rich tables; :class:`CsvLog` appends finished runs to a CSV so an interrupted sweep can resume;
-:func:`commit_outputs` writes output files through temporary files, renamed only when all succeed.
+rich tables. Finished runs go to a CSV through :class:`schedgym.core.runlog.CsvLog`; output files
+are written with :func:`schedgym.core.files.commit_outputs`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from rich.table import Table
 
@@ -28,7 +25,6 @@ from schedgym.core.errors import (
     UnknownNameError,
     UnsupportedVariantError,
 )
-from schedgym.core.files import optional_float, read_records_csv
 from schedgym.core.solver import Budget, SolveResult, Stopwatch, load_solver
 
 ScheduleT = TypeVar("ScheduleT")
@@ -324,87 +320,3 @@ def summary_tables(summaries: Iterable[GroupSummary]) -> list[Table]:
             f"{s.mean_wall_s:.3f}",
         )
     return list(tables.values())
-
-
-CSV_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name not in ("schedule", "info"))
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return str(round(value, 6)) if isinstance(value, float) else str(value)
-
-
-def _row(record: RunRecord) -> dict[str, str]:
-    return {name: _cell(getattr(record, name)) for name in CSV_COLUMNS}
-
-
-def read_csv(path: str | Path) -> list[RunRecord]:
-    """Records of a CSV written by :class:`CsvLog` (for resuming an interrupted sweep)."""
-
-    def parse(row: dict[str, str]) -> RunRecord:
-        return RunRecord(
-            row["instance"],
-            row["size_group"],
-            row["solver"],
-            row["status"],
-            optional_float(row["objective"]),
-            optional_float(row["reference"]),
-            optional_float(row["gap_pct"]),
-            float(row["wall_time_s"]),
-            row["message"] or "",
-        )
-
-    return read_records_csv(path, CSV_COLUMNS, parse)
-
-
-class CsvLog:
-    """Appends one CSV row per finished run and flushes, so an interrupted sweep keeps them.
-
-    ``CsvLog(path, keep=records)`` rewrites ``path`` with ``keep`` first (the rows of a resumed
-    run); the file is created only when the log is opened, after the inputs were checked.
-    """
-
-    def __init__(self, path: str | Path, keep: Iterable[RunRecord] = ()) -> None:
-        self.path = Path(path)
-        self._fh: TextIO = self.path.open("w", newline="")
-        self._writer = csv.DictWriter(self._fh, fieldnames=CSV_COLUMNS)
-        self._writer.writeheader()
-        for record in keep:
-            self._writer.writerow(_row(record))
-        self._fh.flush()
-
-    def write(self, record: RunRecord) -> None:
-        """Append one record and flush it to disk."""
-        self._writer.writerow(_row(record))
-        self._fh.flush()
-
-    def close(self) -> None:
-        """Close the file."""
-        self._fh.close()
-
-
-def commit_outputs(writers: Mapping[Path, Callable[[Path], None]]) -> None:
-    """Write each output through a temporary file beside it, then rename them all.
-
-    ``writers`` maps a target path to a function that writes a given path. If any writer fails,
-    every temporary file is removed and no target is touched: no partial outputs.
-    """
-    staged: list[tuple[Path, Path]] = []
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        for target, write in writers.items():
-            fd, tmp_name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
-            )
-            os.close(fd)
-            staged.append((Path(tmp_name), target))
-            write(Path(tmp_name))
-            os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)

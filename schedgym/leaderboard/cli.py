@@ -110,7 +110,7 @@ def emit(
     plots: Path | None,
 ) -> None:
     """Print the Markdown tables of ``rows`` and write the requested outputs (all or none)."""
-    from schedgym.core.report import commit_outputs
+    from schedgym.core.files import commit_outputs
     from schedgym.leaderboard import report
     from schedgym.leaderboard.environment import environment
     from schedgym.leaderboard.plots import plot_writers

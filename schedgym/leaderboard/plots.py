@@ -88,7 +88,7 @@ def plot_groups(cells: Sequence[Cell], spec: ProblemSpec, title: str, path: Path
 def plot_writers(
     cells: Sequence[Cell], spec: ProblemSpec, problem: str, suite: str, folder: Path
 ) -> dict[Path, Callable[[Path], None]]:
-    """Target path -> writer, for :func:`schedgym.core.report.commit_outputs`."""
+    """Target path -> writer, for :func:`schedgym.core.files.commit_outputs`."""
     budget, groups = plot_names(problem, suite)
     title = f"{problem} / {suite}"
     return {
