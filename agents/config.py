@@ -22,6 +22,16 @@ class ConfigError(ValueError):
     """A configuration file or value is invalid (the message names the field)."""
 
 
+def check_env_id(env_id: str, source: str) -> None:
+    """The graph-neural trainers' curriculum and validation know job-shop sizes only."""
+    if env_id != ENV_ALIASES["jobshop"]:
+        raise ConfigError(
+            f"{source}: env_id {env_id!r}: the self_label and ppo trainers have a job-shop size "
+            "curriculum and validation only (schedgym/JobShop-v0); the fleet agent trains with "
+            "method: es (experiments/configs/fleet_es.yaml)"
+        )
+
+
 @dataclass
 class CurriculumConfig:
     """Random instance sizes growing linearly from ``*_start`` to ``*_end`` ranges in ``stages``
@@ -141,6 +151,7 @@ class TrainConfig:
             raise ConfigError(
                 f"{source}: method must be 'self_label' or 'ppo', not {config.method!r}"
             )
+        check_env_id(config.env_id, source)
         return config
 
     @staticmethod

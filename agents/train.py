@@ -27,7 +27,7 @@ from typing import Any
 import torch
 import yaml
 
-from agents.config import ENV_ALIASES, ConfigError, TrainConfig
+from agents.config import ENV_ALIASES, ConfigError, TrainConfig, check_env_id
 from agents.run import RunFiles
 
 
@@ -143,6 +143,7 @@ def train_command(
     cfg = load_config(config)
     if env is not None:
         cfg.env_id = ENV_ALIASES.get(env, env)
+        check_env_id(cfg.env_id, f"--env {env}")
     grid: Mapping[str, Sequence[Any]] = {}
     if isinstance(sweep, str | Path):
         loaded = yaml.safe_load(Path(sweep).read_text()) or {}
