@@ -253,8 +253,10 @@ class ESTrainer:
                 if it % cfg.validate_every == 0 or it == cfg.es.iterations:
                     self._validate(state, train_mean, greedy, writer)
                 self._save_state(state)
-                if bar is not None:
+                if bar is not None and np.isfinite(state["best"]):
                     bar.update(it, f"best/greedy={state['best'] / greedy:.4f}")
+                elif bar is not None:
+                    bar.update(it)
         finally:
             if bar is not None:
                 bar.close()
