@@ -10,12 +10,13 @@ import dataclasses
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
 Method = Literal["self_label", "ppo"]
 ENV_ALIASES = {"jobshop": "schedgym/JobShop-v0"}
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -140,7 +141,7 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (tuples as lists), ready for YAML or a checkpoint."""
-        return _plain(dataclasses.asdict(self))
+        return plain_config(self)
 
     @staticmethod
     def from_dict(data: dict[str, Any], source: str = "<config>") -> TrainConfig:
@@ -157,20 +158,16 @@ class TrainConfig:
     @staticmethod
     def from_yaml(path: str | Path) -> TrainConfig:
         """Read a YAML config file."""
-        source = Path(path)
-        try:
-            data = yaml.safe_load(source.read_text()) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: no such config file") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: invalid YAML ({exc})") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{source}: top level must be a mapping")
-        return TrainConfig.from_dict(data, str(source))
+        return TrainConfig.from_dict(read_config_mapping(path), str(path))
 
     def write_yaml(self, path: str | Path) -> None:
         """Write this config as YAML."""
         Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+
+
+def plain_config(config: Any) -> dict[str, Any]:
+    """A config dataclass as plain data (tuples as lists), ready for YAML or a checkpoint."""
+    return _plain(dataclasses.asdict(config))
 
 
 def _plain(value: Any) -> Any:
@@ -225,6 +222,26 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
     if not _scalar_ok(hint, value):
         raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
     return value
+
+
+def read_config_mapping(path: str | Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML config file; ``ConfigError`` naming the file otherwise."""
+    source = Path(path)
+    try:
+        data = yaml.safe_load(source.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such config file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: top level must be a mapping")
+    return data
+
+
+def build_config(cls: type[T], data: dict[str, Any], source: str) -> T:
+    """The dataclass ``cls`` from plain data, nested dataclasses included; unknown fields and
+    values of the wrong type raise ``ConfigError`` naming ``source`` and the dotted field."""
+    return _build(cls, data, source, "")
 
 
 def _build(cls: type, data: dict[str, Any], source: str, prefix: str) -> Any:

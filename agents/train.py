@@ -27,7 +27,13 @@ from typing import Any
 import torch
 import yaml
 
-from agents.config import ENV_ALIASES, ConfigError, TrainConfig, check_env_id
+from agents.config import (
+    ENV_ALIASES,
+    ConfigError,
+    TrainConfig,
+    check_env_id,
+    read_config_mapping,
+)
 from agents.run import RunFiles
 
 
@@ -99,6 +105,16 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"override {key}: {part} is not a mapping")
     node[parts[-1]] = value
+
+
+def apply_overrides(data: dict[str, Any], items: Sequence[str]) -> dict[str, Any]:
+    """Apply ``--set`` items (``dotted.key=YAML value``) to ``data`` in place; return it."""
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item}: expected KEY=VALUE")
+        set_dotted(data, key, yaml.safe_load(raw))
+    return data
 
 
 def sweep_configs(base: TrainConfig, sweep: Mapping[str, Sequence[Any]]) -> list[TrainConfig]:
@@ -176,13 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if evolution_config(args.config):
         return fleet_main(args.config, args.set, args.fresh, not args.no_progress)
     try:
-        cfg = TrainConfig.from_yaml(args.config)
-        data = cfg.to_dict()
-        for item in args.set:
-            key, sep, raw = item.partition("=")
-            if not sep:
-                raise ConfigError(f"--set {item}: expected KEY=VALUE")
-            set_dotted(data, key, yaml.safe_load(raw))
+        data = apply_overrides(TrainConfig.from_yaml(args.config).to_dict(), args.set)
         cfg = TrainConfig.from_dict(data, args.config)
         best = train(cfg, resume=not args.fresh, progress=not args.no_progress)
     except ConfigError as exc:
@@ -197,12 +207,7 @@ def fleet_main(config: str, overrides: Sequence[str], fresh: bool, progress: boo
     from agents.fleet.es import FleetTrainConfig, train_fleet
 
     try:
-        data = yaml.safe_load(Path(config).read_text()) or {}
-        for item in overrides:
-            key, sep, raw = item.partition("=")
-            if not sep:
-                raise ConfigError(f"--set {item}: expected KEY=VALUE")
-            set_dotted(data, key, yaml.safe_load(raw))
+        data = apply_overrides(read_config_mapping(config), overrides)
         best = train_fleet(
             FleetTrainConfig.from_dict(data, config), resume=not fresh, progress=progress
         )

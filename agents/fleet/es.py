@@ -26,22 +26,20 @@ import json
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from agents.config import ConfigError
+from agents.config import ConfigError, build_config, plain_config, read_config_mapping
 from agents.fleet.policy import FleetPolicy, forecast_table
 from schedgym.fleet.instance import FleetScenario, load_scenario
 from schedgym.fleet.realisation import realise
 from schedgym.fleet.simulator import FleetSimulator
 
-
-class FleetConfigError(ConfigError):
-    """A fleet training config that cannot run (the message names the field)."""
+FleetConfigError = ConfigError  # one error type for every training config (agents.config)
 
 
 @dataclass
@@ -75,30 +73,15 @@ class FleetTrainConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "config") -> FleetTrainConfig:
-        """Build and check a config; unknown keys are errors."""
-        data = dict(data)
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise FleetConfigError(f"{where}: unknown keys {unknown}")
-        es = data.pop("es", {}) or {}
-        bad = sorted(set(es) - set(ESConfig.__dataclass_fields__))
-        if bad:
-            raise FleetConfigError(f"{where}: unknown es keys {bad}")
-        for key in ("train_days", "validation_days"):
-            if key in data:
-                data[key] = tuple(int(v) for v in data[key])
-        cfg = cls(es=ESConfig(**es), **data)
+        """Build and check a config; unknown fields and wrong types are errors."""
+        cfg = build_config(cls, dict(data), where)
         cfg.check(where)
         return cfg
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> FleetTrainConfig:
         """Read a YAML config."""
-        loaded = yaml.safe_load(Path(path).read_text()) or {}
-        if not isinstance(loaded, dict):
-            raise FleetConfigError(f"{path}: expected a mapping")
-        return cls.from_dict(loaded, str(path))
+        return cls.from_dict(read_config_mapping(path), str(path))
 
     def check(self, where: str) -> None:
         """Raise :class:`FleetConfigError` naming the first bad field."""
@@ -117,10 +100,7 @@ class FleetTrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (YAML-ready)."""
-        data = asdict(self)
-        data["train_days"] = list(self.train_days)
-        data["validation_days"] = list(self.validation_days)
-        return data
+        return plain_config(self)
 
     @property
     def run_path(self) -> Path:

@@ -140,7 +140,7 @@ def test_resumed_training_equals_one_run(tmp_path: Path) -> None:
 
 def test_bad_configs_name_the_field(tmp_path: Path) -> None:
     data = _config(tmp_path, 4, "bad")
-    with pytest.raises(FleetConfigError, match="unknown keys"):
+    with pytest.raises(FleetConfigError, match="unknown field lr"):
         FleetTrainConfig.from_dict({**data, "lr": 1})
     with pytest.raises(FleetConfigError, match="days_per_iter"):
         FleetTrainConfig.from_dict({**data, "es": {"days_per_iter": 50}})
