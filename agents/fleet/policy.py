@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from agents.fleet.kernel import FEATURES, NUM_FEATURES, agent_action, agent_rollout
-from schedgym.fleet import kernels
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.network import Network
 from schedgym.fleet.realisation import demand_rates
@@ -85,23 +84,16 @@ class FleetPolicy:
     def play(self, sim: FleetSimulator, forecast: np.ndarray | None = None) -> float:
         """Play ``sim``'s whole day from the start (compiled); return the running profit."""
         table = forecast_table(sim.scenario) if forecast is None else forecast
-        kernels.reset_state(sim.net, sim.state)
-        total = float(
-            agent_rollout(
-                sim.net,
-                sim.state,
-                table,
-                self.horizon,
-                money_scale(sim.net),
-                self.w_in,
-                self.b_in,
-                self.w_out,
-                self.w_skip,
-            )
+        return sim.play_compiled(
+            agent_rollout,
+            table,
+            self.horizon,
+            money_scale(sim.net),
+            self.w_in,
+            self.b_in,
+            self.w_out,
+            self.w_skip,
         )
-        sim.aircraft = -1
-        sim.mask.fill(False)
-        return total
 
     def action(self, sim: FleetSimulator, forecast: np.ndarray) -> int:
         """The action (kernel encoding) for ``sim``'s deciding aircraft, one step at a time."""

@@ -117,9 +117,15 @@ class FleetSimulator:
     ) -> float:
         """Play the whole day from the start with a ``(A, T)`` plan (greedy where a gene is -1 or
         illegal; see :func:`kernels.rollout`); return the running profit."""
-        kernels.reset_state(self.net, self.state)
         genes = np.ascontiguousarray(genome, dtype=np.int64)
-        total = float(kernels.rollout(self.net, self.state, genes, charge_below, reposition_min))
+        return self.play_compiled(kernels.rollout, genes, charge_below, reposition_min)
+
+    def play_compiled(self, day: Callable[..., float], *args: object) -> float:
+        """Play the whole day from the start with a compiled loop ``day(net, state, *args)``
+        (such as :func:`kernels.rollout`) that runs to the end of the day and returns the
+        running profit; the simulator is then at the end of the day."""
+        kernels.reset_state(self.net, self.state)
+        total = float(day(self.net, self.state, *args))
         self.aircraft = -1
         self.mask.fill(False)
         return total
