@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError, UnknownNameError
-from schedgym.hardware.aircraft import AircraftType, JsonFields
-from schedgym.hardware.platform import compact_json
+from schedgym.core.files import JsonFields, compact_json
+from schedgym.hardware.aircraft import AircraftType
 
 FORMAT = "schedgym-fleet/1"
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import JsonFields
 from schedgym.fleet.kernels import (
     C_ADDED,
     C_AIRCRAFT,
@@ -44,7 +45,6 @@ from schedgym.fleet.kernels import (
     F_SOC_AFTER,
     F_SOC_BEFORE,
 )
-from schedgym.hardware.aircraft import JsonFields
 
 FLIGHT_KEYS = ("aircraft", "origin", "dest", "depart", "arrive", "passengers")
 FLIGHT_COLS = (F_AIRCRAFT, F_ORIGIN, F_DEST, F_DEPART, F_ARRIVE, F_PAX)

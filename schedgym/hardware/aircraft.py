@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import JsonFields
 
 ENERGY_UNITS = 1000  # energy units in a full battery (0.1 % each)
 
@@ -105,97 +106,6 @@ class AircraftType:
         ):
             kwargs[name] = fields.number(name, getattr(default, name), minimum=0.0)
         return fields.build(AircraftType, **kwargs)
-
-
-_MISSING: Any = object()
-
-
-class JsonFields:
-    """Typed access to the fields of one JSON object; every error names the file and field.
-
-    ``JsonFields(data, "scenario.json", "aircraft_types[0]")`` reads ``data``; a bad field
-    raises :class:`InstanceFormatError` with a message like
-    ``scenario.json: field aircraft_types[0].seats: expected an integer >= 1, got -2``.
-    """
-
-    def __init__(self, data: Any, source: str | Path, where: str = "") -> None:
-        self.source, self.where = str(source), where
-        if not isinstance(data, dict):
-            self.fail("", f"expected a JSON object, got {type(data).__name__}")
-        self.data: dict[str, Any] = data
-
-    def path(self, name: str) -> str:
-        """Dotted path of field ``name``."""
-        return f"{self.where}.{name}" if self.where and name else (self.where or name)
-
-    def fail(self, name: str, message: str) -> NoReturn:
-        """Raise the error for field ``name``."""
-        field = self.path(name)
-        raise InstanceFormatError(self.source, f"field {field}: {message}" if field else message)
-
-    def get(self, name: str, default: Any = _MISSING) -> Any:
-        """The raw value; a missing field without ``default`` is an error."""
-        if name in self.data:
-            return self.data[name]
-        if default is _MISSING:
-            self.fail(name, "missing")
-        return default
-
-    def string(self, name: str, default: Any = _MISSING) -> str:
-        """A string field."""
-        value = self.get(name, default)
-        if not isinstance(value, str) or not value:
-            self.fail(name, f"expected a non-empty string, got {value!r}")
-        return str(value)
-
-    def number(
-        self,
-        name: str,
-        default: Any = _MISSING,
-        minimum: float | None = None,
-        maximum: float | None = None,
-    ) -> float:
-        """A finite number within ``[minimum, maximum]``."""
-        value = self.get(name, default)
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value):
-            self.fail(name, f"expected a number, got {value!r}")
-        if minimum is not None and value < minimum:
-            self.fail(name, f"expected a number >= {minimum:g}, got {value!r}")
-        if maximum is not None and value > maximum:
-            self.fail(name, f"expected a number <= {maximum:g}, got {value!r}")
-        return float(value)
-
-    def integer(self, name: str, default: Any = _MISSING, minimum: int | None = None) -> int:
-        """An integer field (no bools, no fractions), at least ``minimum``."""
-        value = self.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(name, f"expected an integer, got {value!r}")
-        if minimum is not None and value < minimum:
-            self.fail(name, f"expected an integer >= {minimum}, got {value!r}")
-        return int(value)
-
-    def optional_integer(self, name: str) -> int | None:
-        """An integer field that may be missing or ``null``."""
-        return None if self.data.get(name) is None else self.integer(name)
-
-    def objects(self, name: str, default: Any = _MISSING) -> list[JsonFields]:
-        """A list of objects, each wrapped with its own path (``name[i]``)."""
-        value = self.get(name, default)
-        if not isinstance(value, list):
-            self.fail(name, f"expected a list, got {type(value).__name__}")
-        return [JsonFields(v, self.source, f"{self.path(name)}[{i}]") for i, v in enumerate(value)]
-
-    def child(self, name: str) -> JsonFields:
-        """A nested object (a missing one reads as ``{}``)."""
-        return JsonFields(self.get(name, {}), self.source, self.path(name))
-
-    def build(self, cls: Any, **kwargs: Any) -> Any:
-        """``cls(**kwargs)``, turning its ``ValueError`` into an error naming this object."""
-        try:
-            return cls(**kwargs)
-        except ValueError as exc:
-            self.fail("", str(exc))
 
 
 def read_aircraft_types(path: str | Path) -> tuple[AircraftType, ...]:

@@ -24,7 +24,6 @@ Every problem that runs on heterogeneous hardware describes it with this one rec
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import read_json
+from schedgym.core.files import compact_json, read_json
 
 
 @dataclass(frozen=True)
@@ -173,28 +172,6 @@ class Platform:
     def write(self, path: str | Path) -> None:
         """Write the platform JSON file."""
         Path(path).write_text(compact_json(self.to_json()) + "\n")
-
-
-def compact_json(data: Any, indent: int = 1, level: int = 0) -> str:
-    """JSON text with one item per line, except lists of scalars and small flat objects, which
-    stay on one line (matrices read as rows)."""
-    pad, inner = " " * (indent * level), " " * (indent * (level + 1))
-    flat = not isinstance(data, list | dict) or (
-        all(
-            not isinstance(v, list | dict)
-            for v in (data.values() if isinstance(data, dict) else data)
-        )
-    )
-    if flat:
-        return json.dumps(data)
-    if isinstance(data, list):
-        items = [inner + compact_json(v, indent, level + 1) for v in data]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    items = [
-        inner + json.dumps(str(k)) + ": " + compact_json(v, indent, level + 1)
-        for k, v in data.items()
-    ]
-    return "{\n" + ",\n".join(items) + "\n" + pad + "}"
 
 
 def uniform_platform(

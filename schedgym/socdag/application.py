@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import read_json
-from schedgym.hardware.platform import Platform, compact_json
+from schedgym.core.files import compact_json, read_json
+from schedgym.hardware.platform import Platform
 from schedgym.socdag.instance import SoCDAGInstance, _num
 
 
