@@ -9,6 +9,8 @@ validation metrics of its best checkpoint.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ import torch
 
 from agents.checkpoint import load_checkpoint
 from agents.config import TrainConfig
+from agents.train import set_dotted, train
 
 
 def best_metrics(checkpoint: Path) -> dict[str, float]:
@@ -28,8 +31,6 @@ def best_metrics(checkpoint: Path) -> dict[str, float]:
 
 
 def _run_one(config: dict[str, Any], resume: bool) -> tuple[Path, dict[str, float]]:
-    from agents.train import train
-
     torch.set_num_threads(1)
     best = train(TrainConfig.from_dict(config, "sweep"), resume=resume, progress=False)
     return best, best_metrics(best)
@@ -115,3 +116,17 @@ def sweep_table(rows: Sequence[tuple[str, Path, dict[str, float]]]) -> str:
         cells = [f"{metrics[k]:.4f}" if k in metrics else "" for k in keys]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {path} |")
     return "\n".join(lines)
+
+
+def sweep_configs(base: TrainConfig, sweep: Mapping[str, Sequence[Any]]) -> list[TrainConfig]:
+    """One config per combination of the ``sweep`` values (dotted keys), named after them."""
+    keys = list(sweep)
+    out = []
+    for values in itertools.product(*(sweep[k] for k in keys)):
+        data = copy.deepcopy(base.to_dict())
+        for key, value in zip(keys, values, strict=True):
+            set_dotted(data, key, value)
+        suffix = ",".join(f"{k.split('.')[-1]}={v}" for k, v in zip(keys, values, strict=True))
+        data["name"] = f"{base.name}[{suffix}]" if suffix else base.name
+        out.append(TrainConfig.from_dict(data, f"sweep {suffix}"))
+    return out

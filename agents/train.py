@@ -16,8 +16,6 @@ Shell (rerun the same command after an interrupt, even ``kill -9``, to continue)
 from __future__ import annotations
 
 import argparse
-import copy
-import itertools
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -28,10 +26,8 @@ import torch
 import yaml
 
 from agents.config import (
-    ENV_ALIASES,
     ConfigError,
     TrainConfig,
-    check_env_id,
     read_config_mapping,
 )
 from agents.run import RunFiles
@@ -115,64 +111,6 @@ def apply_overrides(data: dict[str, Any], items: Sequence[str]) -> dict[str, Any
             raise ConfigError(f"--set {item}: expected KEY=VALUE")
         set_dotted(data, key, yaml.safe_load(raw))
     return data
-
-
-def sweep_configs(base: TrainConfig, sweep: Mapping[str, Sequence[Any]]) -> list[TrainConfig]:
-    """One config per combination of the ``sweep`` values (dotted keys), named after them."""
-    keys = list(sweep)
-    out = []
-    for values in itertools.product(*(sweep[k] for k in keys)):
-        data = copy.deepcopy(base.to_dict())
-        for key, value in zip(keys, values, strict=True):
-            set_dotted(data, key, value)
-        suffix = ",".join(f"{k.split('.')[-1]}={v}" for k, v in zip(keys, values, strict=True))
-        data["name"] = f"{base.name}[{suffix}]" if suffix else base.name
-        out.append(TrainConfig.from_dict(data, f"sweep {suffix}"))
-    return out
-
-
-def train_command(
-    env: str | None,
-    config: str | Path,
-    sweep: str | Path | Mapping[str, Sequence[Any]] | None = None,
-    *,
-    resume: bool = True,
-    progress: bool = True,
-    ray_address: str | None = None,
-) -> list[Path]:
-    """What ``schedgym train`` calls: train ``config`` (a YAML path) on ``env``.
-
-    ``env`` (``"jobshop"`` or a full id, ``None`` keeps the config's) overrides ``env_id``;
-    ``sweep`` is a mapping (or a YAML file of one) from dotted config keys to lists of values:
-    its grid runs through Ray Tune when Ray is installed (one CPU and one torch thread per trial,
-    on a local Ray or the cluster at ``ray_address``), else one run after another, and the
-    results are printed as one table. Returns the best checkpoint of each run.
-    """
-    from agents.sweep import run_sweep, sweep_table
-
-    if evolution_config(config):
-        if env not in (None, "fleet", FLEET_ENV) or sweep is not None:
-            raise ConfigError(f"{config}: method 'es' trains {FLEET_ENV} only, without sweeps")
-        from agents.fleet.es import train_fleet
-
-        return [train_fleet(config, resume=resume, progress=progress)]
-    cfg = load_config(config)
-    if env is not None:
-        cfg.env_id = ENV_ALIASES.get(env, env)
-        check_env_id(cfg.env_id, f"--env {env}")
-    grid: Mapping[str, Sequence[Any]] = {}
-    if isinstance(sweep, str | Path):
-        loaded = yaml.safe_load(Path(sweep).read_text()) or {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{sweep}: a sweep file maps dotted keys to lists of values")
-        grid = loaded
-    elif sweep is not None:
-        grid = sweep
-    if not grid:
-        return [train(cfg, resume=resume, progress=progress)]
-    rows = run_sweep(sweep_configs(cfg, grid), ray_address=ray_address, resume=resume)
-    print(sweep_table(rows))
-    return [path for _, path, _ in rows]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

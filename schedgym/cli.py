@@ -1,9 +1,10 @@
 """The ``schedgym`` command: solve one instance, evaluate solvers on a suite, list what exists.
 
-Problems plug in through :data:`PROBLEMS`, a map from problem name to the import path of its
-:class:`schedgym.core.report.ProblemAdapter`, imported only when used (``schedgym --help`` stays
-fast). A new command is one more ``@app.command()`` function below (``train``); the ``leaderboard``
-group's commands live in :mod:`schedgym.leaderboard.cli`.
+Problems come from the one registry, :mod:`schedgym.problems`; their descriptors are imported only
+when used (``schedgym --help`` stays fast). ``evaluate`` runs through the leaderboard harness (a
+temporary results store unless ``--db`` is given), so it prints the same rows, tables and CSV
+layout as ``schedgym leaderboard run``. A new command is one more ``@app.command()`` function
+below; the ``leaderboard`` group's commands live in :mod:`schedgym.leaderboard.cli`.
 
 Exit codes: 0 success; 1 a solver found no valid schedule; 2 bad input (missing or malformed file,
 unknown problem, solver, suite or instance), reported as one ``error: ...`` line on stderr naming
@@ -13,7 +14,6 @@ the file and line or the name, with no output file written; 130 interrupted.
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -22,22 +22,12 @@ import typer
 
 from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
 from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
+from schedgym.problems import PROBLEMS
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from schedgym.core.report import ProblemAdapter, RunRecord
-    from schedgym.core.runlog import CsvLog
-    from schedgym.core.solver import Budget
+    from schedgym.core.problem import Problem
 
 IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg")
-
-PROBLEMS: dict[str, str] = {
-    "jobshop": "schedgym.jobshop.evaluation:ADAPTER",
-    "socdag": "schedgym.socdag.evaluation:ADAPTER",
-    "memory": "schedgym.memory.evaluation:ADAPTER",
-    "fleet": "schedgym.fleet.evaluation:ADAPTER",
-}
 
 app = typer.Typer(
     name="schedgym",
@@ -97,23 +87,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def get_adapter(problem: str, **settings: Any) -> ProblemAdapter:
-    """The adapter object of ``problem``; raises ``UnknownNameError`` for an unknown name.
+def get_problem(problem: str, **settings: Any) -> Problem:
+    """The descriptor of ``problem`` under the instance ``settings`` that are not ``None`` (the
+    memory problem's ``capacity`` and ``variant``); raises ``UnknownNameError`` for an unknown
+    problem, or settings the problem does not take."""
+    from schedgym.problems import get_problem as registered
 
-    ``settings`` that are not ``None`` (e.g. the memory problem's ``capacity`` and ``variant``)
-    go to the adapter's ``configured(...)``; a problem without such settings refuses them.
-    """
-    if problem not in PROBLEMS:
-        raise UnknownNameError(f"unknown problem {problem!r} (known: {', '.join(PROBLEMS)})")
-    module, _, attr = PROBLEMS[problem].partition(":")
-    adapter: ProblemAdapter = getattr(importlib.import_module(module), attr)
-    given = {k: v for k, v in settings.items() if v is not None}
-    if given:
-        if not hasattr(adapter, "configured"):
-            names = ", ".join(f"--{k}" for k in given)
-            raise UnknownNameError(f"{names} does not apply to problem {problem!r}")
-        adapter = adapter.configured(**given)
-    return adapter
+    return registered(problem).configured(**settings)
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, Any]:
@@ -148,7 +128,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """schedgym: a research gym for learned schedulers (job shop; more problems to come)."""
+    """schedgym: a research gym for learned schedulers."""
 
 
 @app.command()
@@ -172,12 +152,11 @@ def solve(
 
     Nothing is written unless the schedule validates; the makespan in the file is the validator's.
     """
-    from schedgym.core import report
     from schedgym.core.files import commit_outputs
-    from schedgym.core.report import run_one
-    from schedgym.core.solver import Budget
+    from schedgym.core.run import run_one
+    from schedgym.core.solver import Budget, load_solvers
 
-    adapter = get_adapter(problem, capacity=capacity, variant=variant)
+    described = get_problem(problem, capacity=capacity, variant=variant)
     options = parse_options(option)
     for path in (out, gantt):
         if path is not None:
@@ -187,19 +166,19 @@ def solve(
         raise InstanceFormatError(
             str(gantt), f"unsupported image format (use {', '.join(IMAGE_FORMATS)})"
         )
-    loaded = adapter.load_instance(instance)
-    solver_obj = report.load_solvers(problem, [solver], options)[solver]
+    loaded = described.load(instance)
+    solver_obj = load_solvers(problem, [solver], options)[solver]
     budget = Budget(time_limit_s=time_limit, seed=seed, workers=workers)
-    name = adapter.instance_name(loaded)
-    record = run_one(adapter, instance, loaded, solver, solver_obj, budget)
+    name = str(loaded.name)
+    record = run_one(described, instance, loaded, solver, solver_obj, budget)
     if record.objective is None:
         fail(f"solver {solver!r} on {name}: {record.status}: {record.message}", 1)
     objective = record.objective
     writers: dict[Path, Callable[[Path], None]] = {
-        out: lambda p: adapter.write_schedule(record.schedule, objective, p)
+        out: lambda p: described.write_schedule(record.schedule, objective, p)
     }
     if gantt is not None:
-        writers[gantt] = lambda p: adapter.render(loaded, record.schedule, p, fmt)
+        writers[gantt] = lambda p: described.render(loaded, record.schedule, p, fmt)
     commit_outputs(writers)
     gap = (
         ""
@@ -208,7 +187,7 @@ def solve(
     )
     extra = f", gantt {gantt}" if gantt is not None else ""
     typer.echo(
-        f"{name} {solver}: {adapter.objective_name} {objective:g}{gap}, {record.status}, "
+        f"{name} {solver}: {described.objective_name} {objective:g}{gap}, {record.status}, "
         f"{record.wall_time_s:.3f} s -> {out}{extra}"
     )
 
@@ -223,110 +202,83 @@ def evaluate(
     seed: SeedOpt = 0,
     workers: WorkersOpt = 1,
     csv_path: Annotated[
-        Path | None, typer.Option("--csv", help="Write one row per run (appended as runs finish).")
+        Path | None, typer.Option("--csv", help="Write one row per run (the leaderboard layout).")
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Keep the rows already in --csv; skip their runs.")
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Results database to keep rows in (default: a temporary one)."),
+    ] = None,
     option: SolverOptionsOpt = None,
     capacity: CapacityOpt = None,
     variant: VariantOpt = None,
 ) -> None:
-    """Run solvers on every instance of a suite; print per-instance and per-size-group tables.
+    """Run solvers on every instance of a suite through the leaderboard harness; print the tables.
 
     Every schedule is validated before it counts: an invalid one is shown as failed, never scored.
-    Interrupted with Ctrl-C, the finished runs are kept in --csv; rerun with --resume to go on.
+    Interrupted with Ctrl-C, the finished runs are written to --csv; rerun with --resume to go on
+    (or give --db FILE: rows stored there are reused by every rerun).
     """
-    from rich.console import Console
+    import sys
+    import tempfile
 
-    from schedgym.core import report
-    from schedgym.core.runlog import CsvLog, read_csv
-    from schedgym.core.solver import Budget
+    from schedgym.leaderboard.cli import ProgressBar, emit, names_of
+    from schedgym.leaderboard.environment import environment
+    from schedgym.leaderboard.harness import make_plan, run_leaderboard
+    from schedgym.leaderboard.report import read_rows_csv
+    from schedgym.leaderboard.store import Store
 
-    adapter = get_adapter(problem, capacity=capacity, variant=variant)
+    described = get_problem(problem, capacity=capacity, variant=variant)
     options = parse_options(option)
-    names = adapter.suite(suite)
-    solver_names = [s.strip() for s in solvers.split(",") if s.strip()]
-    if not solver_names:
-        fail("--solvers names no solver")
+    solver_names = names_of(solvers, "--solvers")
     if resume and csv_path is None:
         fail("--resume needs --csv FILE")
-    loaded = report.load_solvers(problem, solver_names, options)
-    if csv_path is not None:
-        _check_parent(csv_path)
-    previous: list[RunRecord] = []
-    if resume and csv_path is not None and csv_path.exists():
-        previous = read_csv(csv_path)
-    wanted = set(names)
-    kept = [r for r in previous if r.instance in wanted and r.solver in loaded]
-    budget = Budget(time_limit_s=time_limit, seed=seed, workers=workers)
-    finished: list[RunRecord] = []
-    log = CsvLog(csv_path, previous) if csv_path is not None else None
-    interrupted = False
-    try:
-        _run_with_progress(adapter, names, loaded, budget, kept, log, finished)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if log is not None:
-            log.close()
-    _print_tables(Console(), adapter, kept + finished)
-    if interrupted:
-        hint = (
-            f"rerun with --resume to go on from {csv_path}"
-            if csv_path
-            else "use --csv to keep runs"
-        )
-        fail(f"interrupted after {len(finished)} new runs; {hint}", 130)
-
-
-def _run_with_progress(
-    adapter: ProblemAdapter,
-    names: list[str],
-    solvers: dict[str, Any],
-    budget: Budget,
-    kept: list[RunRecord],
-    log: CsvLog | None,
-    finished: list[RunRecord],
-) -> None:
-    """Run the suite under a rich progress bar (on stderr), appending records to ``finished``."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from schedgym.core.report import run_suite
-
-    done = {(r.instance, r.solver) for r in kept}
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True)) as progress:
-        task = progress.add_task("evaluating", total=len(names) * len(solvers) - len(done))
-
-        def before(name: str, solver: str) -> None:
-            progress.update(task, description=f"{name} / {solver}")
-
-        def after(record: RunRecord) -> None:
-            finished.append(record)
-            if log is not None:
-                log.write(record)
-            progress.advance(task)
-
-        run_suite(adapter, names, solvers, budget, skip=done, before=before, after=after)
-
-
-def _print_tables(console: Console, adapter: ProblemAdapter, records: list[RunRecord]) -> None:
-    from schedgym.core.report import records_table, summarise, summary_tables
-
-    console.print(records_table(records, adapter.objective_name))
-    for table in summary_tables(summarise(records)):
-        console.print(table)
+    for path in (csv_path, db):
+        if path is not None:
+            _check_parent(path)
+    plan = make_plan(
+        problem,
+        suite,
+        solver_names,
+        time_limits=(time_limit,),
+        seeds=(seed,),
+        options={name: options for name in solver_names},
+        threads=workers,
+        settings={"capacity": capacity, "variant": variant},
+        frozen_only=False,
+    )
+    with tempfile.TemporaryDirectory(prefix="schedgym-evaluate-") as scratch:
+        store_path = db if db is not None else Path(scratch) / "evaluate.sqlite"
+        if resume and csv_path is not None and csv_path.exists():
+            wanted = {plan.key(run) for run in plan.runs()}
+            kept = [r for r in read_rows_csv(csv_path) if r.key in wanted]
+            with Store(store_path) as store:
+                store.insert(kept)
+        bar = ProgressBar()
+        try:
+            outcome = run_leaderboard(
+                plan, store_path, "local", 1, None, bar, environment(), " ".join(sys.argv)
+            )
+        finally:
+            bar.stop()
+        with Store(store_path) as store:
+            sessions = store.sessions(r.session for r in outcome.rows)
+    header = {"problem": problem, "suite": plan.suite.name, "suite_sha256": plan.suite.sha256}
+    emit(described, plan.suite.name, outcome.rows, header, sessions, csv_path, None, None, None)
+    if outcome.interrupted:
+        hint = f"rerun with --resume to go on from {csv_path}" if csv_path else "use --csv or --db"
+        fail(f"interrupted after {outcome.new} new runs; {hint}", 130)
 
 
 @app.command()
 @handles_errors
 def suites(problem: ProblemOpt = "jobshop") -> None:
-    """List the shipped suites of a problem with their instance counts."""
-    adapter = get_adapter(problem)
-    for name in adapter.suite_names():
-        typer.echo(f"{name}\t{len(adapter.suite(name))}")
+    """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen)."""
+    from schedgym.leaderboard.cli import suites as listing
+
+    listing(problem)
 
 
 @app.command()
@@ -335,7 +287,7 @@ def solvers(problem: ProblemOpt = "jobshop") -> None:
     """List the solvers registered for a problem (entry-point group schedgym.solvers)."""
     from schedgym.core.solver import available_solvers
 
-    get_adapter(problem)
+    get_problem(problem)
     for name in available_solvers(problem):
         typer.echo(name)
 

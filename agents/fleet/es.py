@@ -35,8 +35,9 @@ import yaml
 
 from agents.config import ConfigError, build_config, plain_config, read_config_mapping
 from agents.fleet.policy import FleetPolicy, forecast_table
-from schedgym.fleet.instance import FleetScenario, load_scenario
-from schedgym.fleet.realisation import realise
+from schedgym.fleet.dynamics import realise
+from schedgym.fleet.instance import FleetScenario
+from schedgym.fleet.problem import load_instance
 from schedgym.fleet.simulator import FleetSimulator
 
 FleetConfigError = ConfigError  # one error type for every training config (agents.config)
@@ -128,7 +129,7 @@ class ESTrainer:
     def __init__(self, cfg: FleetTrainConfig) -> None:
         self.cfg = cfg
         self.run = cfg.run_path
-        self.scenario = load_scenario(cfg.scenario)
+        self.scenario = load_instance(cfg.scenario)
         self.forecast = forecast_table(self.scenario)
         self.train_sims = days(self.scenario, *cfg.train_days)
         self.val_sims = days(self.scenario, *cfg.validation_days)

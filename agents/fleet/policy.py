@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from agents.fleet.kernel import FEATURES, NUM_FEATURES, agent_action, agent_rollout
+from schedgym.fleet.dynamics import demand_rates
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.network import Network
-from schedgym.fleet.realisation import demand_rates
 from schedgym.fleet.simulator import FleetSimulator
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "fleet_agent.npz"

@@ -15,9 +15,9 @@ from pathlib import Path
 from agents.fleet.policy import DEFAULT_CHECKPOINT, FleetPolicy, forecast_table
 from baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
+from schedgym.fleet.dynamics import realise, realise_day
 from schedgym.fleet.generator import toy_scenario
 from schedgym.fleet.instance import FleetScenario
-from schedgym.fleet.realisation import realise, realise_day
 from schedgym.fleet.schedule import FleetSchedule
 from schedgym.fleet.simulator import FleetSimulator
 

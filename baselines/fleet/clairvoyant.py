@@ -32,8 +32,8 @@ from ortools.linear_solver import pywraplp
 from baselines.fleet.model import CHARGE, DOWN, ENERGY_MODES, FLY, WAIT, build_model
 from baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
+from schedgym.fleet.dynamics import realise_day
 from schedgym.fleet.instance import FleetScenario
-from schedgym.fleet.realisation import realise_day
 from schedgym.fleet.schedule import FleetSchedule
 from schedgym.fleet.simulator import FleetSimulator
 

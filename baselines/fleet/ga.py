@@ -24,8 +24,8 @@ import numpy as np
 from baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.fleet import kernels
+from schedgym.fleet.dynamics import realise_day
 from schedgym.fleet.instance import FleetScenario
-from schedgym.fleet.realisation import realise_day
 from schedgym.fleet.schedule import FleetSchedule
 from schedgym.fleet.simulator import CHARGE_BELOW, REPOSITION_MIN, FleetSimulator
 

@@ -2,7 +2,7 @@
 
 Both drive :class:`schedgym.fleet.simulator.FleetSimulator`, the same rules as
 ``FleetScheduling-v0`` without the observation encoding, on the day of
-:func:`schedgym.fleet.realisation.realise_day` (the scenario's ``day_seed``, else the budget's
+:func:`schedgym.fleet.dynamics.realise_day` (the scenario's ``day_seed``, else the budget's
 seed), so their records replay exactly through the env.
 
 =========  ==========================================================================
@@ -20,8 +20,8 @@ from collections.abc import Callable
 import numpy as np
 
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
+from schedgym.fleet.dynamics import realise_day
 from schedgym.fleet.instance import FleetScenario
-from schedgym.fleet.realisation import realise_day
 from schedgym.fleet.schedule import FleetSchedule
 from schedgym.fleet.simulator import CHARGE_BELOW, REPOSITION_MIN, FleetSimulator
 

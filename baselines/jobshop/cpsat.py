@@ -30,21 +30,13 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from baselines.cpsat_common import check_workers, run_cpsat, time_left
 from schedgym.core.errors import InvalidScheduleError, UnsupportedVariantError
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
+from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.instance import JobShopInstance
-from schedgym.jobshop.scenario import DynamicsConfig
 from schedgym.jobshop.schedule import Conditions, JobShopSchedule, Operation
 from schedgym.jobshop.validate import validate_schedule
-
-DEFAULT_TIME_LIMIT_S = 10.0
-
-_STATUS: dict[str, Status] = {  # CP-SAT status name -> ours
-    "OPTIMAL": "optimal",
-    "FEASIBLE": "feasible",
-    "INFEASIBLE": "infeasible",
-    "UNKNOWN": "timeout",
-}
 
 
 class JobShopCPSAT:
@@ -66,8 +58,7 @@ class JobShopCPSAT:
         log: bool = False,
         **env_options: Any,
     ) -> None:
-        if workers is not None and workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
+        check_workers(workers)
         # The env's dynamics options (duration_noise, mtbf, blocking...) are accepted so that
         # one option set can be passed to every job-shop solver; CP-SAT refuses all but static.
         self.dynamics = DynamicsConfig(**env_options)
@@ -98,30 +89,23 @@ class JobShopCPSAT:
                 "cpsat solves the deterministic non-blocking job shop; use a dispatching rule "
                 f"for noise/breakdowns/arrivals/blocking (got {self.dynamics})"
             )
-        limit = DEFAULT_TIME_LIMIT_S if budget.time_limit_s is None else budget.time_limit_s
-        workers = self.workers or budget.workers
         with Stopwatch() as watch:
             hint = self._hint_schedule(instance, budget)
             model, starts = _build_model(instance, hint)
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = max(limit - watch.now(), 0.001)
-            solver.parameters.num_workers = workers
-            solver.parameters.random_seed = budget.seed
-            solver.parameters.log_search_progress = self.log
-            solver.parameters.catch_sigint_signal = False  # Ctrl-C stops the sweep, not one solve
-            cp_status = solver.status_name(solver.solve(model))
-        if cp_status not in _STATUS:  # MODEL_INVALID: a bug in the model
-            raise RuntimeError(f"CP-SAT returned {cp_status} on {instance.name}")
-        status = _STATUS[cp_status]
+            limit = time_left(budget.time_limit_s, watch)
+            run = run_cpsat(model, budget, time_limit_s=limit, workers=self.workers, log=self.log)
+        if run.status == "error":  # MODEL_INVALID: a bug in the model
+            raise RuntimeError(f"CP-SAT returned {run.cp_status} on {instance.name}")
+        status = run.status
         info: dict[str, Any] = {
-            "cp_status": cp_status,
-            "hit_time_limit": status in ("feasible", "timeout"),
-            "workers": workers,
-            "conflicts": solver.num_conflicts,
+            "cp_status": run.cp_status,
+            "hit_time_limit": run.hit_time_limit,
+            "workers": run.workers,
+            "conflicts": run.solver.num_conflicts,
         }
         schedule: JobShopSchedule | None = None
-        if status in ("optimal", "feasible"):
-            schedule = _read_schedule(instance, solver, starts, status, watch.elapsed)
+        if run.found:
+            schedule = _read_schedule(instance, run.solver, starts, status, watch.elapsed)
             info["schedule_from"] = "cpsat"
         elif status == "timeout" and hint is not None:
             status = "feasible"
@@ -134,7 +118,7 @@ class JobShopCPSAT:
             info["hint_makespan"] = hint.makespan
         objective = None if schedule is None else validate_schedule(instance, schedule)
         # CP-SAT reports 0 when stopped before presolve ends; the trivial bound is proven too.
-        bound = max(solver.best_objective_bound, float(instance.lower_bound()))
+        bound = max(run.bound, float(instance.lower_bound()))
         return SolveResult(
             schedule=schedule,
             solver=self.name,

@@ -30,14 +30,14 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from baselines.cpsat_common import check_workers, run_cpsat, time_left
 from baselines.memory.heuristics import HEURISTICS, finish, lower_bound
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import MemoryInstance
-from schedgym.memory.mapping import SLOW, MemoryMapping
+from schedgym.memory.schedule import SLOW, MemoryMapping
 from schedgym.memory.validate import validate_mapping
 
-DEFAULT_TIME_LIMIT_S = 10.0
 _SCALE_TARGET = 1e9
 
 
@@ -54,8 +54,7 @@ class MemoryCPSAT:
     def __init__(
         self, *, workers: int | None = None, hint: str | None = "auto", log: bool = False
     ) -> None:
-        if workers is not None and workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
+        check_workers(workers)
         self.workers = workers
         self.hint = hint
         self.log = log
@@ -84,27 +83,33 @@ class MemoryCPSAT:
         budget: Budget = Budget(),  # noqa: B008 (frozen, immutable)
     ) -> SolveResult[MemoryMapping]:
         """Solve within ``budget`` (time limit: 10 s if unset)."""
-        limit = DEFAULT_TIME_LIMIT_S if budget.time_limit_s is None else budget.time_limit_s
-        workers = self.workers or budget.workers
         with Stopwatch() as watch:
             hint = self._hint_offsets(instance, budget)
             if instance.variant == "pack":
                 model, ys, present, scale, offset = _pack_model(instance, hint)
             else:
                 model, ys, present, scale, offset = _assign_model(instance, hint)
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = max(limit - watch.now(), 0.001)
-            solver.parameters.num_workers = workers
-            solver.parameters.random_seed = budget.seed
-            solver.parameters.log_search_progress = self.log
-            cp_status = solver.status_name(solver.solve(model))
-        if cp_status == "MODEL_INVALID":
+            limit = time_left(budget.time_limit_s, watch)
+            run = run_cpsat(
+                model,
+                budget,
+                time_limit_s=limit,
+                workers=self.workers,
+                log=self.log,
+                catch_sigint=True,  # CP-SAT's default, which this solver has always kept
+            )
+        if run.status == "error":
             raise RuntimeError(f"CP-SAT model invalid on {instance.name}")
-        info: dict[str, Any] = {"cp_status": cp_status, "workers": workers, "hint": self.hint}
+        info: dict[str, Any] = {
+            "cp_status": run.cp_status,
+            "workers": run.workers,
+            "hint": self.hint,
+        }
         bound = lower_bound(instance)  # CP-SAT's own bound is kept where it is better
-        if cp_status in ("OPTIMAL", "FEASIBLE") and math.isfinite(solver.best_objective_bound):
-            bound = max(bound, solver.best_objective_bound / scale + offset)
-        if cp_status in ("OPTIMAL", "FEASIBLE"):
+        if run.found and math.isfinite(run.bound):
+            bound = max(bound, run.bound / scale + offset)
+        if run.found:
+            solver = run.solver
             offsets = np.array(
                 [
                     solver.value(y) if p is None or solver.boolean_value(p) else SLOW
@@ -116,9 +121,8 @@ class MemoryCPSAT:
         elif hint is not None:
             offsets = hint
             info["mapping_from"] = "hint"
-        else:
-            status: Status = "infeasible" if cp_status == "INFEASIBLE" else "timeout"
-            return SolveResult(None, self.name, status, watch.elapsed, info=info)
+        else:  # infeasible, or timeout
+            return SolveResult(None, self.name, run.status, watch.elapsed, info=info)
         result = finish(instance, offsets, self.name, watch.elapsed, **info)
         assert result.objective is not None
         tolerance = 0.0
@@ -128,7 +132,7 @@ class MemoryCPSAT:
             tolerance = (len(instance.use_steps) + len(np.unique(instance.use_steps))) / scale
             info["rounding_error"] = tolerance
         proven = result.objective <= bound + tolerance + 1e-9 * abs(bound)
-        status = "optimal" if proven or result.status == "optimal" else "feasible"
+        status: Status = "optimal" if proven or result.status == "optimal" else "feasible"
         mapping = MemoryMapping.build(instance, offsets, self.name, status, watch.elapsed)
         return SolveResult(
             mapping,

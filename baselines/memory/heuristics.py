@@ -1,7 +1,7 @@
 """Greedy memory-mapping heuristics: one pass over the buffers, each placed once, never moved.
 
 Each heuristic visits the buffers in its own order and puts each one at a candidate offset of
-:class:`schedgym.memory.state.PlacementState` (the start of a free gap that holds it: the
+:class:`schedgym.memory.simulator.PlacementState` (the start of a free gap that holds it: the
 canonical offsets 0 and tops of placed buffers that overlap it in time).
 
 ==============  ==========================================================================
@@ -28,8 +28,8 @@ import numpy as np
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
 from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import MemoryInstance
-from schedgym.memory.mapping import MemoryMapping
-from schedgym.memory.state import PlacementState, visiting_order
+from schedgym.memory.schedule import MemoryMapping
+from schedgym.memory.simulator import PlacementState, visiting_order
 from schedgym.memory.validate import validate_mapping
 
 

@@ -37,8 +37,8 @@ import numpy as np
 from baselines.memory.heuristics import finish, greedy_offsets
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
 from schedgym.memory.instance import MemoryInstance
-from schedgym.memory.mapping import MemoryMapping
-from schedgym.memory.state import visiting_order
+from schedgym.memory.schedule import MemoryMapping
+from schedgym.memory.simulator import visiting_order
 
 DEFAULT_TIME_LIMIT_S = 10.0
 PREORDERS = ("TWA", "WAT", "AWT")

@@ -32,12 +32,11 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from baselines.cpsat_common import check_workers, run_cpsat, time_left
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.schedule import SoCDAGSchedule, TaskSlot
 from schedgym.socdag.validate import validate_schedule
-
-DEFAULT_TIME_LIMIT_S = 10.0
 
 
 def _local_solver(name: str) -> Any:
@@ -103,8 +102,7 @@ class SoCDAGCPSAT:
         resolution: int = 1000,
         log: bool = False,
     ) -> None:
-        if workers is not None and workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
+        check_workers(workers)
         if resolution < 1:
             raise ValueError(f"resolution must be >= 1, got {resolution}")
         self.workers, self.hint, self.resolution, self.log = workers, hint, resolution, log
@@ -122,8 +120,9 @@ class SoCDAGCPSAT:
             hint = None
             if self._hint_solver is not None:
                 hint = self._hint_solver.solve(instance, budget).schedule
-            limit = budget.time_limit_s or DEFAULT_TIME_LIMIT_S
-            result = self._solve(instance, hint, max(limit - watch.now(), 0.01), budget)
+            # ``or None``: a zero time limit means the default (10 s) here.
+            limit = time_left(budget.time_limit_s or None, watch, floor_s=0.01)
+            result = self._solve(instance, hint, limit, budget)
         schedule, status, bound, info = result
         if schedule is None:
             return SolveResult(None, self.name, status, watch.elapsed, None, bound, info)
@@ -205,20 +204,14 @@ class SoCDAGCPSAT:
                 for q in pes_of[t]:
                     model.add_hint(present[t, q], q == int(pe_h[t]))
             model.add_hint(makespan, int(he.max()))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = float(limit)
-        solver.parameters.num_workers = int(self.workers or budget.workers)
-        solver.parameters.random_seed = int(budget.seed)
-        solver.parameters.log_search_progress = self.log
-        solver.parameters.catch_sigint_signal = False  # Ctrl-C stops the sweep, not one solve
-        code = solver.solve(model)
-        name = solver.status_name(code)
-        info: dict[str, Any] = {"cpsat_status": name, "scale": scale, "exact": exact}
-        if name not in ("OPTIMAL", "FEASIBLE"):
+        run = run_cpsat(model, budget, time_limit_s=limit, workers=self.workers, log=self.log)
+        solver = run.solver
+        info: dict[str, Any] = {"cpsat_status": run.cp_status, "scale": scale, "exact": exact}
+        if not run.found:
             if hint is not None:
                 info["schedule_from"] = "hint"
                 return hint, "feasible", self._bound(solver, scale, n, exact, instance), info
-            status: Status = "timeout" if name == "UNKNOWN" else "error"
+            status: Status = "timeout" if run.status == "timeout" else "error"
             return None, status, None, info
         chosen = [next(q for q in pes_of[t] if solver.value(present[t, q])) for t in range(n)]
         pe_of = np.array(chosen, dtype=np.int64)
@@ -236,7 +229,7 @@ class SoCDAGCPSAT:
         if hint is not None and hint.makespan < schedule.makespan:
             info["schedule_from"] = "hint"
             return hint, "feasible", bound, info
-        optimal = name == "OPTIMAL" and exact
+        optimal = run.status == "optimal" and exact
         info["schedule_from"] = "cpsat"
         return schedule, "optimal" if optimal else "feasible", bound, info
 

@@ -35,9 +35,9 @@ from schedgym.socdag.ranks import (
     priority_order,
     upward_rank,
 )
-from schedgym.socdag.scenario import static_workload
 from schedgym.socdag.schedule import SoCDAGSchedule
 from schedgym.socdag.simulator import SoCSimulator
+from schedgym.socdag.workload import static_workload
 
 
 def eft_choice(sim: SoCSimulator, task: int, extra: np.ndarray | None = None) -> int:

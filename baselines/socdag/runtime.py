@@ -4,7 +4,7 @@ They drive SoCDAG-v0's own simulator (after ``env.reset(seed=budget.seed)``, so 
 the same jobs, arrivals and noise as an agent with that seed would), placing every ready task
 before the clock moves on. Called with a :class:`SoCDAGInstance` they run the static mode (list
 scheduling, insertion by default, as the env); with a
-:class:`schedgym.socdag.scenario.StreamConfig` the stream mode. Extra keyword options go to the
+:class:`schedgym.socdag.workload.StreamConfig` the stream mode. Extra keyword options go to the
 env (e.g. ``insertion=False``).
 
 =============  ==========================================================================
@@ -33,10 +33,10 @@ import numpy as np
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
 from schedgym.socdag.env import SoCDAGEnv
 from schedgym.socdag.instance import SoCDAGInstance
-from schedgym.socdag.scenario import StreamConfig
 from schedgym.socdag.schedule import SoCDAGSchedule
 from schedgym.socdag.simulator import SoCSimulator
 from schedgym.socdag.validate import static_metrics, stream_metrics
+from schedgym.socdag.workload import StreamConfig
 
 
 class RuntimeScheduler:

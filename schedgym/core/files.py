@@ -1,6 +1,6 @@
 """Reading input files with errors that name the file (and line): one place for every problem
 (:func:`read_text`, :func:`read_json`, typed JSON fields :class:`JsonFields`, CSV records);
-writing JSON readably (:func:`compact_json`) and output files all-or-nothing
+writing JSON readably (:func:`compact_json`, :func:`json_number`) and output files all-or-nothing
 (:func:`commit_outputs`)."""
 
 from __future__ import annotations
@@ -109,6 +109,13 @@ def compact_json(data: Any, indent: int = 1, level: int = 0) -> str:
         for k, v in data.items()
     ]
     return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+
+
+def json_number(value: float) -> int | float:
+    """A number for JSON: an ``int`` when it is a whole number that a float holds exactly
+    (``3.0`` is written ``3``), else the float."""
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 _MISSING: Any = object()

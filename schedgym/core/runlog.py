@@ -1,6 +1,6 @@
 """The CSV log of finished runs: one row per run, flushed at once, read back to resume.
 
-:class:`CsvLog` appends :class:`~schedgym.core.report.RunRecord` rows (``CSV_COLUMNS``) and
+:class:`CsvLog` appends :class:`~schedgym.core.run.RunRecord` rows (``CSV_COLUMNS``) and
 flushes after each, so an interrupted sweep keeps what finished; :func:`read_csv` reads such a
 file back (checked, one error naming the file and line) for ``--resume``.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from schedgym.core.files import optional_float, read_records_csv
-from schedgym.core.report import RunRecord
+from schedgym.core.run import RunRecord
 
 CSV_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name not in ("schedule", "info"))
 

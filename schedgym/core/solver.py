@@ -15,12 +15,12 @@ The target is a callable (usually a class) that, called with keyword options, re
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
-from schedgym.core.errors import UnknownNameError
+from schedgym.core.errors import SchedGymError, UnknownNameError
 
 Status = Literal["optimal", "feasible", "infeasible", "timeout", "unsupported", "error"]
 STATUSES: tuple[Status, ...] = (
@@ -102,6 +102,22 @@ def register_solver(problem: str, name: str, factory: Callable[..., Any]) -> Non
     _LOCAL[f"{problem}.{name}"] = factory
 
 
+def solver_target(problem: str, name: str) -> tuple[str, str]:
+    """What solver ``name`` of ``problem`` is: its factory's target (``module:attr`` of the entry
+    point, or ``local:...`` for a process-local registration) and the version of the
+    distribution that provides it (``"unknown"`` where none does)."""
+    key = f"{problem}.{name}"
+    if key in _LOCAL:
+        factory = _LOCAL[key]
+        return f"local:{factory.__module__}:{getattr(factory, '__qualname__', repr(factory))}", (
+            "unknown"
+        )
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == key:
+            return ep.value, ep.dist.version if ep.dist is not None else "unknown"
+    return "unknown", "unknown"
+
+
 def _entry_point_factories() -> dict[str, Any]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
@@ -126,3 +142,21 @@ def load_solver(problem: str, name: str, **options: Any) -> Any:
         known = ", ".join(available_solvers(problem)) or "none"
         raise UnknownNameError(f"unknown solver {name!r} for problem {problem!r} (known: {known})")
     return eps[key].load()(**options)
+
+
+def load_solvers(
+    problem: str, names: Iterable[str], options: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Instantiate each named solver once (with ``options``), in order, before any work starts.
+
+    Unknown names raise ``UnknownNameError``; options a solver does not take, too.
+    """
+    solvers: dict[str, Any] = {}
+    for name in dict.fromkeys(names):
+        try:
+            solvers[name] = load_solver(problem, name, **(options or {}))
+        except ImportError as exc:
+            raise SchedGymError(f"solver {name!r} could not be imported: {exc}") from None
+        except TypeError as exc:
+            raise UnknownNameError(f"solver {name!r} does not take these options: {exc}") from None
+    return solvers

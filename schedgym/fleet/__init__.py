@@ -1,15 +1,17 @@
 """The fleet problem: urban-air-mobility scenarios, realised days, the simulator, the validator and
 the ``schedgym/FleetScheduling-v0`` environment."""
 
-from schedgym.fleet.instance import FleetScenario, load_scenario, read_scenario, write_scenario
-from schedgym.fleet.realisation import Realisation, realise, realise_day
+from schedgym.fleet.dynamics import Realisation, realise, realise_day
+from schedgym.fleet.formats import read_scenario, write_scenario
+from schedgym.fleet.instance import FleetScenario
+from schedgym.fleet.problem import load_instance
 from schedgym.fleet.schedule import FleetSchedule, read_schedule
 
 __all__ = [
     "FleetScenario",
     "FleetSchedule",
     "Realisation",
-    "load_scenario",
+    "load_instance",
     "read_scenario",
     "read_schedule",
     "realise",

@@ -50,10 +50,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from schedgym.fleet.dynamics import Realisation, realise
 from schedgym.fleet.generator import FleetGenerator, SizeRange, default_scenario
-from schedgym.fleet.instance import FleetScenario, load_scenario
+from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.observation import FleetObserver, observation_space
-from schedgym.fleet.realisation import Realisation, realise
+from schedgym.fleet.problem import load_instance
 from schedgym.fleet.schedule import FleetSchedule
 from schedgym.fleet.simulator import FleetSimulator
 
@@ -115,7 +116,7 @@ class FleetSchedulingEnv(gym.Env):
     def _load(self, scenario: str | Path | FleetScenario | None) -> FleetScenario:
         if scenario is None:
             return default_scenario()
-        return scenario if isinstance(scenario, FleetScenario) else load_scenario(scenario)
+        return scenario if isinstance(scenario, FleetScenario) else load_instance(scenario)
 
     def _adjust(self, scenario: FleetScenario) -> FleetScenario:
         level, scale, delays, closures, downtime = self.overrides
@@ -211,7 +212,7 @@ class FleetSchedulingEnv(gym.Env):
                 f"profit {record.profit:.2f}, {record.passengers} passengers, "
                 f"{len(record.flights)} flights, {len(record.charges)} charges"
             )
-        from schedgym.fleet.plot import day_rgb
+        from schedgym.fleet.render import day_rgb
 
         return day_rgb(self._sim.scenario, record, self._sim.day)
 

@@ -1,47 +1,27 @@
-"""Fleet scenarios: vertiports, aircraft, economics, demand and uncertainty, and their JSON file.
+"""Fleet scenarios: vertiports, aircraft, economics, demand and uncertainty.
 
 A :class:`FleetScenario` is everything about a day of urban-air-mobility operations that is known
 in advance; what actually happens on a given day (passenger arrivals, take-off delays, route
-closures, aircraft downtime) is a :class:`~schedgym.fleet.realisation.Realisation` drawn from it
-with a seed. The JSON layout (``"format": "schedgym-fleet/1"``)::
-
-    {"format": "schedgym-fleet/1", "name": "dfw-8v40a",
-     "day": {"start": "06:00", "end": "22:00", "epoch_min": 10},
-     "vertiports": [{"name": "DAL", "x_km": 0.0, "y_km": 0.0, "parking": 8, "chargers": 3,
-                     "population": 1.0, "jobs": 2.0}, ...],
-     "aircraft_types": [{"name": "evtol-4", "seats": 4, ...}, ...],
-     "fleet": [{"type": "evtol-4", "base": "DAL", "count": 5, "soc": 0.9}, ...],
-     "economics": {"fare_base": 20.0, "fare_per_km": 3.0, "cost_per_passenger": 25.0,
-                   "energy_price_kwh": 0.25},
-     "demand": {"daily_passengers": 3000.0, "level": 1.0, "morning_peak_h": 8.0,
-                "evening_peak_h": 17.5, "peak_width_h": 1.0, "offpeak_share": 0.3,
-                "max_wait_min": 30},
-     "uncertainty": {"delay_prob": 0.1, "delay_mean_min": 6.0, "delay_max_min": 20,
-                     "closures_per_day": 2.0, "closure_min_min": 60, "closure_max_min": 180,
-                     "downtime_prob": 0.1, "downtime_min_min": 60, "downtime_max_min": 180},
-     "day_seed": null}
+closures, aircraft downtime) is a :class:`~schedgym.fleet.dynamics.Realisation` drawn from it
+with a seed. Its JSON file (``"format": "schedgym-fleet/1"``) is read and written by
+:mod:`schedgym.fleet.formats`, whose docstring gives the layout.
 
 ``aircraft_types`` follow :mod:`schedgym.hardware.aircraft`. Positions are in km on a plane;
 distances are Euclidean. ``parking`` is the number of aircraft a vertiport holds (on the ground or
 inbound, see :mod:`schedgym.fleet.env`), ``chargers`` how many charge at once. ``population`` and
 ``jobs`` weight demand: the morning peak flows from population to jobs, the evening peak back,
 off-peak demand in both directions. ``day_seed`` fixes the realised day (evaluation instances);
-when ``null`` the day comes from the episode's or the solver's seed. Every error names the file
-and the field.
+when ``None`` the day comes from the episode's or the solver's seed.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError, UnknownNameError
-from schedgym.core.files import JsonFields, compact_json
 from schedgym.hardware.aircraft import AircraftType
 
 FORMAT = "schedgym-fleet/1"
@@ -218,7 +198,7 @@ class FleetScenario:
         return replace(self, name=name, day_seed=day_seed)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON layout of the module docstring (the fleet grouped by type, base and soc)."""
+        """The JSON layout of :mod:`~schedgym.fleet.formats` (fleet grouped by type, base, soc)."""
         groups: dict[tuple[int, int, float], int] = {}
         for plane in self.fleet:
             key = (plane.type, plane.base, plane.soc)
@@ -251,107 +231,3 @@ class FleetScenario:
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _minutes(fields: JsonFields, name: str, default: str) -> int:
-    text = fields.string(name, default)
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-    if not match or int(match.group(2)) >= 60 or int(match.group(1)) > 24:
-        fields.fail(name, f"expected a time HH:MM, got {text!r}")
-    return 60 * int(match.group(1)) + int(match.group(2))
-
-
-def _record(fields: JsonFields, cls: Any) -> Any:
-    """Read a flat dataclass of numbers, with its defaults, naming unknown fields."""
-    default = cls()
-    kwargs: dict[str, Any] = {}
-    for name in fields.data:
-        if name not in default.__dict__:
-            fields.fail(name, "unknown field")
-    for name, value in asdict(default).items():
-        if isinstance(value, int):
-            kwargs[name] = fields.integer(name, value, minimum=0)
-        else:
-            kwargs[name] = fields.number(name, value, minimum=0.0)
-    return fields.build(cls, **kwargs)
-
-
-def parse_scenario(data: Any, source: str | Path = "<json>") -> FleetScenario:
-    """A scenario from parsed JSON; errors name ``source`` and the field."""
-    root = JsonFields(data, source)
-    fmt = root.get("format", FORMAT)
-    if fmt != FORMAT:
-        root.fail("format", f"expected {FORMAT!r}, got {fmt!r}")
-    day = root.child("day")
-    ports = []
-    for f in root.objects("vertiports"):
-        ports.append(
-            f.build(
-                Vertiport,
-                name=f.string("name"),
-                x_km=f.number("x_km"),
-                y_km=f.number("y_km"),
-                parking=f.integer("parking", minimum=1),
-                chargers=f.integer("chargers", minimum=0),
-                population=f.number("population", 1.0, minimum=0.0),
-                jobs=f.number("jobs", 1.0, minimum=0.0),
-            )
-        )
-    types = tuple(AircraftType.from_json(f) for f in root.objects("aircraft_types"))
-    port_index = {p.name: i for i, p in enumerate(ports)}
-    type_index = {t.name: i for i, t in enumerate(types)}
-    fleet: list[Aircraft] = []
-    for f in root.objects("fleet"):
-        kind, base = f.string("type"), f.string("base")
-        if kind not in type_index:
-            f.fail("type", f"unknown aircraft type {kind!r}")
-        if base not in port_index:
-            f.fail("base", f"unknown vertiport {base!r}")
-        soc = f.number("soc", 1.0, minimum=0.0, maximum=1.0)
-        plane = Aircraft(type_index[kind], port_index[base], soc)
-        fleet.extend([plane] * f.integer("count", 1, minimum=1))
-    seed = root.optional_integer("day_seed")
-    return root.build(
-        FleetScenario,
-        name=root.string("name"),
-        vertiports=tuple(ports),
-        aircraft_types=types,
-        fleet=tuple(fleet),
-        economics=_record(root.child("economics"), Economics),
-        demand=_record(root.child("demand"), Demand),
-        uncertainty=_record(root.child("uncertainty"), Uncertainty),
-        start_min=_minutes(day, "start", "06:00"),
-        end_min=_minutes(day, "end", "22:00"),
-        epoch_min=day.integer("epoch_min", 10, minimum=1),
-        day_seed=seed,
-    )
-
-
-def read_scenario(path: str | Path) -> FleetScenario:
-    """Read a scenario JSON file."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read JSON: {exc}") from None
-    return parse_scenario(data, path)
-
-
-def write_scenario(scenario: FleetScenario, path: str | Path) -> None:
-    """Write the scenario JSON file."""
-    Path(path).write_text(compact_json(scenario.to_json()) + "\n")
-
-
-def load_scenario(name_or_path: str | Path) -> FleetScenario:
-    """A shipped scenario by name (``"default"``, ``"default-d7"`` for day 7) or a JSON file."""
-    from schedgym.datasets import fleet as shipped
-
-    text = str(name_or_path)
-    if shipped.has_scenario(text):
-        return shipped.load(text)
-    path = Path(text)
-    if path.exists() or any(sep in text for sep in ("/", "\\")) or path.suffix:
-        return read_scenario(path)
-    raise UnknownNameError(f"unknown fleet scenario {text!r}: not a shipped name nor a file")

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from schedgym.fleet.dynamics import Realisation
 from schedgym.fleet.instance import FleetScenario
-from schedgym.fleet.realisation import Realisation
 from schedgym.hardware.aircraft import ENERGY_UNITS
 
 

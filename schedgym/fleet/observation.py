@@ -43,8 +43,8 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
+from schedgym.fleet.dynamics import demand_rates
 from schedgym.fleet.kernels import FLYING
-from schedgym.fleet.realisation import demand_rates
 from schedgym.fleet.simulator import FleetSimulator
 
 NODE_FEATURES = (

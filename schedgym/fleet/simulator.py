@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 
 from schedgym.fleet import kernels
+from schedgym.fleet.dynamics import Realisation
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import C_ADDED, C_AIRCRAFT, EPOCH, F_AIRCRAFT, F_DEST, F_ORIGIN, F_PAX
 from schedgym.fleet.network import Network, compile_network
-from schedgym.fleet.realisation import Realisation
 from schedgym.fleet.schedule import FleetSchedule
 
 Policy = Callable[["FleetSimulator"], int]

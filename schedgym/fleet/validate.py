@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from schedgym.core.errors import InvalidScheduleError
+from schedgym.fleet.dynamics import Realisation, realise
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import (
     C_ADDED,
@@ -49,7 +50,6 @@ from schedgym.fleet.kernels import (
     F_SOC_BEFORE,
 )
 from schedgym.fleet.network import route_tables
-from schedgym.fleet.realisation import Realisation, realise
 from schedgym.fleet.schedule import FleetSchedule
 from schedgym.hardware.aircraft import ENERGY_UNITS
 

@@ -1,6 +1,8 @@
 """The job-shop problem: instances, generators, schedules, validator and the Gymnasium env."""
 
-from schedgym.jobshop.instance import JobShopInstance, load_instance, read_instance, write_orlib
+from schedgym.jobshop.formats import read_instance, write_orlib
+from schedgym.jobshop.instance import JobShopInstance
+from schedgym.jobshop.problem import load_instance
 from schedgym.jobshop.schedule import JobShopSchedule, Operation
 
 __all__ = [

@@ -42,10 +42,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.generator import JobShopGenerator
-from schedgym.jobshop.instance import JobShopInstance, load_instance
+from schedgym.jobshop.instance import JobShopInstance
 from schedgym.jobshop.observation import JobShopObserver, observation_space
-from schedgym.jobshop.scenario import DynamicsConfig
+from schedgym.jobshop.problem import load_instance
 from schedgym.jobshop.schedule import JobShopSchedule
 from schedgym.jobshop.simulator import JobShopSimulator
 
@@ -165,12 +166,12 @@ class JobShopEnv(gym.Env):
         """``ansi``: a text Gantt chart; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8."""
         if self.render_mode is None or self._sim is None:
             return None
-        from schedgym.jobshop import gantt
+        from schedgym.jobshop.render import gantt_ansi, gantt_rgb
 
         schedule = self.schedule()
         if self.render_mode == "ansi":
-            return gantt.gantt_ansi(self._sim.instance, schedule)
-        return gantt.gantt_rgb(self._sim.instance, schedule)
+            return gantt_ansi(self._sim.instance, schedule)
+        return gantt_rgb(self._sim.instance, schedule)
 
     # ------------------------------------------------------------------ extras
     @property

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from schedgym.jobshop.instance import JobShopInstance
-from schedgym.jobshop.kernels import legal_jobs, next_event
-from schedgym.jobshop.scenario import (
+from schedgym.jobshop.dynamics import (
     Breakdowns,
     DynamicsConfig,
     realised_durations,
     release_times,
 )
+from schedgym.jobshop.instance import JobShopInstance
+from schedgym.jobshop.kernels import legal_jobs, next_event
 from schedgym.jobshop.schedule import Conditions, JobShopSchedule, Operation
 
 NOT_SET = -1

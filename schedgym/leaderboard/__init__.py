@@ -1,21 +1,23 @@
 """The leaderboard: frozen suites, one harness, stored results, plots and a Ray fan-out.
 
-* :mod:`~schedgym.leaderboard.spec`: :class:`ProblemSpec`, a problem's registration (adapter,
-  metric and direction, scores, instance fingerprint, demo defaults), and the registry.
-* :mod:`~schedgym.leaderboard.suites`: versioned manifests of instance checksums (freeze, verify);
-  :mod:`~schedgym.leaderboard.generated`: content fingerprints and seeded generated suites;
-* :mod:`~schedgym.leaderboard.harness`: plans and runs (in process, process pool, Ray).
+Each problem takes part through its descriptor (:class:`schedgym.core.problem.Problem`, listed
+in :mod:`schedgym.problems`): scores, instance fingerprint, demo defaults.
+
+* :mod:`~schedgym.leaderboard.suites`: versioned manifests of instance checksums (freeze, verify).
+* :mod:`~schedgym.leaderboard.harness`: plans and runs (in process, process pool, Ray);
+  :mod:`~schedgym.leaderboard.worker`: what a worker runs (a chunk of runs, validated, stored).
 * :mod:`~schedgym.leaderboard.store`: the SQLite results database (resume, concurrent writers).
 * :mod:`~schedgym.leaderboard.report` and :mod:`~schedgym.leaderboard.plots`: tables, CSV,
   summary JSON and PNG plots; :mod:`~schedgym.leaderboard.environment`: machine and versions.
 
 From Python::
 
-    from schedgym.leaderboard import make_plan, run_leaderboard, summarise, markdown, get_spec
+    from schedgym.leaderboard import make_plan, run_leaderboard, summarise, markdown
+    from schedgym.problems import get_problem
     plan = make_plan("jobshop", "demo", ["mwkr", "cpsat"], time_limits=[1.0])
     outcome = run_leaderboard(plan, "results.sqlite")
-    spec = get_spec("jobshop")
-    print(markdown(summarise(outcome.rows, spec), spec, "jobshop / demo"))
+    jobshop = get_problem("jobshop")
+    print(markdown(summarise(outcome.rows, jobshop), jobshop, "jobshop / demo"))
 
 From the shell: ``schedgym leaderboard run --problem jobshop --suite demo --solvers mwkr,cpsat``.
 """
@@ -35,10 +37,6 @@ _EXPORTS = {
     "Plan": "harness",
     "make_plan": "harness",
     "run_leaderboard": "harness",
-    "ProblemSpec": "spec",
-    "Score": "spec",
-    "get_spec": "spec",
-    "landed_problems": "spec",
     "Row": "store",
     "Store": "store",
     "default_db": "store",

@@ -2,9 +2,10 @@
 
 ``run`` runs solvers on a frozen suite through the harness and stores every row; ``show``
 renders stored rows without re-running (``--export`` writes them as CSV); ``suites`` lists the
-frozen suites; ``verify`` recomputes their checksums; ``freeze`` adds suites to a manifest;
-``problems`` lists the problems that have landed. Inputs are all checked before any work or
-output: bad input is one ``error:`` line, exit 2, and no file written.
+suites (the same list as ``schedgym suites``, frozen ones with their digest); ``verify``
+recomputes the checksums; ``freeze`` adds suites to a manifest; ``problems`` lists the problems.
+Inputs are all checked before any work or output: bad input is one ``error:`` line, exit 2, and
+no file written.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import typer
 from schedgym.core.errors import InstanceFormatError, UnknownNameError
 
 if TYPE_CHECKING:
+    from schedgym.core.problem import Problem
     from schedgym.leaderboard.harness import Backend
-    from schedgym.leaderboard.spec import ProblemSpec
     from schedgym.leaderboard.store import Row
 
 ProblemOpt = Annotated[str, typer.Option("--problem", "-p", help="Problem (see `problems`).")]
@@ -72,7 +73,8 @@ def parse_seeds(text: str) -> list[int]:
     return list(dict.fromkeys(seeds))
 
 
-def _names(text: str, what: str) -> list[str]:
+def names_of(text: str, what: str) -> list[str]:
+    """Comma-separated names, in order, without duplicates; none is an error."""
     names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
         raise UnknownNameError(f"{what} names nothing")
@@ -99,7 +101,7 @@ def _db_path(db: Path | None, create: bool) -> Path:
 
 
 def emit(
-    spec: ProblemSpec,
+    spec: Problem,
     suite: str,
     rows: Sequence[Row],
     header: dict[str, Any],
@@ -116,7 +118,7 @@ def emit(
     from schedgym.leaderboard.plots import plot_writers
 
     cells = report.summarise(rows, spec)
-    title = f"{spec.problem} / {suite} ({len({r.instance for r in rows})} instances)"
+    title = f"{spec.name} / {suite} ({len({r.instance for r in rows})} instances)"
     text = report.markdown(cells, spec, title)
     failed = report.failures(rows)
     typer.echo(text + ("\n" + failed + "\n" if failed else ""))
@@ -130,7 +132,7 @@ def emit(
         writers[md_path] = lambda p: _write_text(p, text)
     if plots is not None and cells:
         plots.mkdir(parents=True, exist_ok=True)
-        writers.update(plot_writers(cells, spec, spec.problem, suite, plots))
+        writers.update(plot_writers(cells, spec, spec.name, suite, plots))
     if writers:
         commit_outputs(writers)
         typer.echo("wrote " + ", ".join(str(p) for p in writers), err=True)
@@ -209,16 +211,16 @@ def run(
     """
     from schedgym.leaderboard.environment import environment
     from schedgym.leaderboard.harness import make_plan, run_leaderboard
-    from schedgym.leaderboard.spec import get_spec
+    from schedgym.problems import get_problem
 
     if backend not in ("local", "ray"):
         raise UnknownNameError(f"unknown backend {backend!r} (local, ray)")
     chosen: Backend = "ray" if backend == "ray" else "local"
-    spec = get_spec(problem)
+    spec = get_problem(problem)
     limits, seed_list = parse_limits(time_limit), parse_seeds(seeds)
     _check_outputs(csv_path, json_path, md_path, plots)
     plan = make_plan(
-        problem, suite, _names(solvers, "--solvers"), seed_list, repeats, limits, threads=threads
+        problem, suite, names_of(solvers, "--solvers"), seed_list, repeats, limits, threads=threads
     )
     path = _db_path(db, create=True)
     env = environment()
@@ -282,13 +284,13 @@ def show(
     Each solver shows its most recent configuration (solver version, options) only.
     """
     from schedgym.leaderboard.report import order_rows, select_latest
-    from schedgym.leaderboard.spec import get_spec
     from schedgym.leaderboard.store import Store
     from schedgym.leaderboard.suites import read_manifest
+    from schedgym.problems import get_problem
 
-    spec = get_spec(problem)
+    spec = get_problem(problem)
     _check_outputs(csv_path, json_path, md_path, plots)
-    wanted = _names(solvers, "--solvers") if solvers is not None else None
+    wanted = names_of(solvers, "--solvers") if solvers is not None else None
     path = _db_path(db, create=False)
     with Store(path) as store:
         rows = select_latest(store.rows(problem, suite, wanted), wanted)
@@ -317,12 +319,12 @@ def show(
 
 
 def suites(problem: ProblemOpt = "jobshop") -> None:
-    """List the frozen suites of a problem: name, instance count, digest."""
-    from schedgym.leaderboard.spec import get_spec
-    from schedgym.leaderboard.suites import read_manifest
+    """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen)."""
+    from schedgym.leaderboard.suites import suite_listing
+    from schedgym.problems import get_problem
 
-    for name, suite in read_manifest(get_spec(problem)).items():
-        typer.echo(f"{name}\t{len(suite.instances)}\t{suite.sha256[:16]}")
+    for name, count, digest in suite_listing(get_problem(problem)):
+        typer.echo(f"{name}\t{count}\t{digest[:16] if digest else '-'}")
 
 
 def verify(
@@ -330,11 +332,11 @@ def verify(
     suite: Annotated[str | None, typer.Option("--suite", help="One suite (default: all).")] = None,
 ) -> None:
     """Recompute the checksums of the frozen suites; exit 1 if any instance changed."""
-    from schedgym.leaderboard.spec import get_spec
     from schedgym.leaderboard.suites import frozen_suite, read_manifest
     from schedgym.leaderboard.suites import verify as verify_suite
+    from schedgym.problems import get_problem
 
-    spec = get_spec(problem)
+    spec = get_problem(problem)
     chosen = [frozen_suite(spec, suite)] if suite else list(read_manifest(spec).values())
     problems = [p for s in chosen for p in verify_suite(spec, s)]
     for line in problems:
@@ -349,23 +351,24 @@ def freeze(
     problem: ProblemOpt = "jobshop",
 ) -> None:
     """Add suites to the problem's manifest (never changes a suite already frozen)."""
-    from schedgym.leaderboard.spec import get_spec
     from schedgym.leaderboard.suites import freeze as freeze_suites
+    from schedgym.leaderboard.suites import manifest_path
+    from schedgym.problems import get_problem
 
-    spec = get_spec(problem)
-    added = freeze_suites(spec, _names(suite, "--suite"))
-    typer.echo(f"froze {', '.join(added) or 'nothing new'} -> {spec.manifest_path}")
+    spec = get_problem(problem)
+    added = freeze_suites(spec, names_of(suite, "--suite"))
+    typer.echo(f"froze {', '.join(added) or 'nothing new'} -> {manifest_path(spec)}")
 
 
 def problems() -> None:
-    """List the problems that have a leaderboard, with their metric and demo suite."""
-    from schedgym.leaderboard.spec import get_spec, landed_problems
+    """List the problems with their metric, headline score and demo suite."""
+    from schedgym.problems import get_problem, problem_names
 
-    for name in landed_problems():
-        spec = get_spec(name)
+    for name in problem_names():
+        spec = get_problem(name)
         typer.echo(
-            f"{name}\t{spec.metric} ({spec.direction})\t{spec.headline.name}\t"
-            f"demo suite {spec.demo_suite}"
+            f"{name}\t{spec.metric_name} ({spec.direction})\t{spec.headline.name}\t"
+            f"demo suite {spec.demo.suite}"
         )
 
 

@@ -1,19 +1,19 @@
 """The one harness: every solver, the same budget, every schedule validated, every row stored.
 
-:func:`run_leaderboard` checks the frozen suite's checksums, loads every solver (all before any
-work), plans the runs ``instance x time limit x solver x seed x repeat``, skips those already in
-the database, and runs the rest through a backend: in this process (``workers=1``), a local
-process pool (``workers=N``, one instance per task) or Ray (:mod:`schedgym.leaderboard.ray_backend`,
-a chunk of instances per task). Each run goes through :func:`schedgym.core.report.run_one`, so a
-schedule that fails validation is a failed row (status ``invalid``), never scored. Before each
-run a worker checks the database again, so concurrent leaderboard processes rarely repeat work
-and never duplicate rows.
+Both ``schedgym evaluate`` (any suite; a temporary store unless ``--db``) and ``schedgym
+leaderboard run`` (frozen suites only) run through it. :func:`make_plan` verifies a frozen
+suite's checksums (or fingerprints an unfrozen one) and loads every solver before any work;
+:func:`run_leaderboard` plans the runs ``instance x time limit x solver x seed x repeat``, skips
+those already in the database, and runs the rest through a backend: in this process
+(``workers=1``), a local process pool (``workers=N``, one instance per task) or Ray
+(:mod:`schedgym.leaderboard.ray_backend`, a chunk of instances per task). Every run goes through
+:func:`schedgym.leaderboard.worker.run_chunk`, so a schedule that fails validation is a failed
+row (status ``invalid``), never scored. Before each run a worker checks the database again, so
+concurrent leaderboard processes rarely repeat work and never duplicate rows.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import math
 import os
@@ -24,131 +24,21 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from schedgym.core.report import run_one
-from schedgym.core.solver import ENTRY_POINT_GROUP, Budget, load_solver
-from schedgym.leaderboard.spec import get_spec
+from schedgym.core.errors import UnknownNameError
+from schedgym.core.solver import ENTRY_POINT_GROUP
 from schedgym.leaderboard.store import Row, Store
-from schedgym.leaderboard.suites import FrozenSuite, check
+from schedgym.leaderboard.suites import FrozenSuite, check, unfrozen_suite
+from schedgym.leaderboard.worker import (
+    Chunk,
+    Run,
+    configured_problem,
+    get_solver,
+    options_json,
+    run_chunk,
+    solver_config,
+)
 
 Backend = Literal["local", "ray"]
-#: One run inside a chunk: (instance, solver, seed, repeat, time limit).
-Run = tuple[str, str, int, int, float | None]
-
-_SOLVERS: dict[tuple[str, str, str, int], Any] = {}
-
-
-def _options_json(options: Mapping[str, Any]) -> str:
-    return json.dumps(dict(options), sort_keys=True, default=str)
-
-
-def solver_config(
-    problem: str, name: str, options: Mapping[str, Any] | None = None, threads: int = 1
-) -> tuple[str, dict[str, Any]]:
-    """The config hash of a solver and what it stands for: the entry point's target and the
-    version of the distribution that provides it, the options, the thread count and schedgym's
-    version. A new solver release or other options give new rows rather than reusing old ones."""
-    from schedgym import __version__
-    from schedgym.core.solver import _LOCAL
-
-    key = f"{problem}.{name}"
-    target, version = "unknown", "unknown"
-    if key in _LOCAL:
-        factory = _LOCAL[key]
-        target = f"local:{factory.__module__}:{getattr(factory, '__qualname__', repr(factory))}"
-    else:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == key:
-                target = ep.value
-                version = ep.dist.version if ep.dist is not None else "unknown"
-    description = {
-        "solver": name,
-        "target": target,
-        "version": version,
-        "options": json.loads(_options_json(options or {})),
-        "threads": threads,
-        "schedgym": __version__,
-    }
-    digest = hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
-    return digest[:12], description
-
-
-def get_solver(problem: str, name: str, options: Mapping[str, Any], threads: int) -> Any:
-    """Load (once per process) solver ``name`` with ``options``, warmed up on the spec's
-    ``warmup`` instance."""
-    key = (problem, name, _options_json(options), threads)
-    if key not in _SOLVERS:
-        solver = load_solver(problem, name, **options)
-        spec = get_spec(problem)
-        if spec.warmup is not None:
-            instance = spec.adapter.load_instance(spec.warmup)
-            with contextlib.suppress(Exception):  # a failing solver fails in the timed runs
-                solver.solve(instance, Budget(time_limit_s=1.0, seed=0, workers=threads))
-        _SOLVERS[key] = solver
-    return _SOLVERS[key]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A unit of work for a backend: runs of a few instances, all of one suite."""
-
-    problem: str
-    suite: str
-    runs: tuple[Run, ...]
-    configs: tuple[tuple[str, str], ...]  # (solver, config hash)
-    options: tuple[tuple[str, str], ...]  # (solver, options as JSON)
-    threads: int
-    session: str
-    db: str | None = None  # workers that can reach the database check and write it themselves
-
-
-def run_chunk(chunk: Chunk, sink: Callable[[Row], None] | None = None) -> list[Row]:
-    """Run a chunk's runs in order and return their rows.
-
-    With ``chunk.db`` set, each run already in the database is skipped and each new row is
-    committed at once; ``sink`` (if given) is called with each new row as it finishes.
-    """
-    spec = get_spec(chunk.problem)
-    adapter = spec.adapter
-    configs, options = dict(chunk.configs), dict(chunk.options)
-    store = Store(chunk.db) if chunk.db is not None else None
-    rows: list[Row] = []
-    loaded: tuple[str, Any] | None = None
-    try:
-        for name, solver, seed, repeat, limit in chunk.runs:
-            key = (chunk.problem, chunk.suite, name, solver, seed, repeat, limit, configs[solver])
-            if store is not None and store.has(key):
-                continue
-            if loaded is None or loaded[0] != name:
-                loaded = (name, adapter.load_instance(name))
-            obj = get_solver(chunk.problem, solver, json.loads(options[solver]), chunk.threads)
-            budget = Budget(time_limit_s=limit, seed=seed, workers=chunk.threads)
-            record = run_one(adapter, name, loaded[1], solver, obj, budget)
-            hit = (
-                record.status == "timeout"
-                or bool(record.info.get("hit_time_limit"))
-                or (limit is not None and record.wall_time_s >= limit)
-            )
-            row = Row(
-                *key,
-                record.size_group,
-                record.status,
-                record.objective,
-                record.reference,
-                record.gap_pct,
-                record.wall_time_s,
-                hit,
-                record.message,
-                chunk.session,
-            )
-            if store is not None:
-                store.insert([row])
-            rows.append(row)
-            if sink is not None:
-                sink(row)
-    finally:
-        if store is not None:
-            store.close()
-    return rows
 
 
 @dataclass(frozen=True)
@@ -164,6 +54,7 @@ class Plan:
     time_limits: tuple[float | None, ...] = (None,)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     threads: int = 1
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def runs(self) -> list[Run]:
         """Every run: instance, then time limit, solver, seed and repeat."""
@@ -202,7 +93,7 @@ class Plan:
             by_instance.setdefault(run[0], []).append(run)
         groups = list(by_instance.values())
         configs = tuple((s, self.configs[s]) for s in self.solvers)
-        options = tuple((s, _options_json(self.options.get(s, {}))) for s in self.solvers)
+        options = tuple((s, options_json(self.options.get(s, {}))) for s in self.solvers)
         return [
             Chunk(
                 self.problem,
@@ -213,6 +104,7 @@ class Plan:
                 self.threads,
                 session,
                 db,
+                options_json(self.settings),
             )
             for i in range(0, len(groups), size)
         ]
@@ -251,18 +143,32 @@ def make_plan(
     time_limits: Sequence[float | None] = (None,),
     options: Mapping[str, Mapping[str, Any]] | None = None,
     threads: int = 1,
+    settings: Mapping[str, Any] | None = None,
+    frozen_only: bool = True,
 ) -> Plan:
-    """Check the suite's checksums and load every solver (raising on bad names) into a plan."""
-    spec = get_spec(problem)
-    frozen = check(spec, suite)
+    """Check the suite and load every solver (raising on bad names) into a plan.
+
+    A frozen suite is verified against its manifest; with ``frozen_only=False`` any suite the
+    problem lists is accepted (unfrozen ones are fingerprinted now), and instance ``settings``
+    (e.g. a memory capacity) may change the instances.
+    """
+    settings = {k: v for k, v in (settings or {}).items() if v is not None}
+    described = configured_problem(problem, settings)
+    if frozen_only:
+        if settings:
+            names = ", ".join(f"--{k}" for k in settings)
+            raise UnknownNameError(f"{names}: frozen leaderboard suites run as shipped")
+        chosen = check(described, suite)
+    else:
+        chosen = unfrozen_suite(described, suite, settings)
     options = dict(options or {})
     configs = {}
     for name in dict.fromkeys(solvers):
         get_solver(problem, name, options.get(name, {}), threads)
-        configs[name] = solver_config(problem, name, options.get(name, {}), threads)[0]
+        configs[name] = solver_config(problem, name, options.get(name, {}), threads, settings)[0]
     return Plan(
         problem,
-        frozen,
+        chosen,
         tuple(configs),
         configs,
         tuple(seeds),
@@ -270,6 +176,7 @@ def make_plan(
         tuple(time_limits),
         options,
         threads,
+        settings,
     )
 
 
@@ -293,7 +200,7 @@ def run_leaderboard(
         store.register_suite(plan.problem, plan.suite.name, plan.suite.sha256)
         for solver, config in plan.configs.items():
             _, description = solver_config(
-                plan.problem, solver, plan.options.get(solver, {}), plan.threads
+                plan.problem, solver, plan.options.get(solver, {}), plan.threads, plan.settings
             )
             store.register_config(config, plan.problem, solver, json.dumps(description))
         store.start_session(session, command, dict(environment or {}))
@@ -338,12 +245,12 @@ def run_leaderboard(
 
 
 def _preload(problem: str, solvers: Sequence[str]) -> list[str]:
-    """Modules the forkserver imports once, so that each worker starts warm: the harness, the
-    problem's spec module and the solvers' entry-point modules."""
-    from schedgym.leaderboard.spec import spec_target
+    """Modules the forkserver imports once, so that each worker starts warm: the worker, the
+    problem's descriptor module and the solvers' entry-point modules."""
+    from schedgym.problems import PROBLEMS
 
     names = {f"{problem}.{s}" for s in solvers}
-    modules = [__name__, (spec_target(problem) or "").partition(":")[0]]
+    modules = ["schedgym.leaderboard.worker", PROBLEMS.get(problem, "").partition(":")[0]]
     modules += [ep.module for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name in names]
     return [m for m in dict.fromkeys(modules) if m]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from schedgym.core.problem import Problem
 from schedgym.leaderboard.report import ALL, Cell, fmt_limit
-from schedgym.leaderboard.spec import ProblemSpec
 
 
 def plot_names(problem: str, suite: str) -> tuple[str, str]:
@@ -26,7 +26,7 @@ def _largest(limits: Sequence[float | None]) -> float | None:
     return max(real) if real else None
 
 
-def plot_budget(cells: Sequence[Cell], spec: ProblemSpec, title: str, path: Path) -> None:
+def plot_budget(cells: Sequence[Cell], spec: Problem, title: str, path: Path) -> None:
     """Headline score of each solver (all groups) versus the time budget."""
     import matplotlib
 
@@ -56,7 +56,7 @@ def plot_budget(cells: Sequence[Cell], spec: ProblemSpec, title: str, path: Path
     plt.close(fig)
 
 
-def plot_groups(cells: Sequence[Cell], spec: ProblemSpec, title: str, path: Path) -> None:
+def plot_groups(cells: Sequence[Cell], spec: Problem, title: str, path: Path) -> None:
     """Headline score per size group, one bar per solver, at the largest budget."""
     import matplotlib
 
@@ -86,7 +86,7 @@ def plot_groups(cells: Sequence[Cell], spec: ProblemSpec, title: str, path: Path
 
 
 def plot_writers(
-    cells: Sequence[Cell], spec: ProblemSpec, problem: str, suite: str, folder: Path
+    cells: Sequence[Cell], spec: Problem, problem: str, suite: str, folder: Path
 ) -> dict[Path, Callable[[Path], None]]:
     """Target path -> writer, for :func:`schedgym.core.files.commit_outputs`."""
     budget, groups = plot_names(problem, suite)

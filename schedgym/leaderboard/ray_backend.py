@@ -1,6 +1,6 @@
 """The Ray backend: chunks of instances fanned out as Ray tasks (``pip install schedgym[ray]``).
 
-Each task runs :func:`schedgym.leaderboard.harness.run_chunk` on a few instances and returns its
+Each task runs :func:`schedgym.leaderboard.worker.run_chunk` on a few instances and returns its
 rows; the driver commits them to the database as tasks finish. Workers run with
 ``OMP_NUM_THREADS=1`` (and ``MKL_NUM_THREADS=1``) through the job's runtime environment. With no
 address, a local Ray with ``workers`` CPUs is started and shut down again; with an address
@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from schedgym.core.errors import SchedGymError
-from schedgym.leaderboard.harness import Chunk, run_chunk
 from schedgym.leaderboard.store import Row
+from schedgym.leaderboard.worker import Chunk, run_chunk
 
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from schedgym.core.files import optional_float, read_records_csv
-from schedgym.leaderboard.spec import ProblemSpec, Score
+from schedgym.core.problem import Problem, Score
 from schedgym.leaderboard.store import ROW_COLUMNS, Row
 
 ALL = "all"
@@ -99,7 +99,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def summarise(rows: Sequence[Row], spec: ProblemSpec) -> list[Cell]:
+def summarise(rows: Sequence[Row], spec: Problem) -> list[Cell]:
     """Cells per time limit, solver (in order of appearance) and size group (then ``all``)."""
     values = [score_values(s, rows, rows) for s in spec.scores]
     buckets: dict[tuple[float | None, str, str], list[int]] = {}
@@ -184,7 +184,7 @@ def _table(header: Sequence[str], body: Iterable[Sequence[str]], numeric_from: i
     return "\n".join(lines)
 
 
-def markdown(cells: Sequence[Cell], spec: ProblemSpec, title: str, detail: bool = True) -> str:
+def markdown(cells: Sequence[Cell], spec: Problem, title: str, detail: bool = True) -> str:
     """Markdown ready for a README: per time limit, a compact table of the headline score per
     size group, then (``detail``) every score, feasibility, wall times and budget hits."""
     out = [f"### {title}"]
@@ -295,7 +295,7 @@ def read_rows_csv(path: str | Path) -> list[Row]:
 
 def summary_json(
     cells: Sequence[Cell],
-    spec: ProblemSpec,
+    spec: Problem,
     header: Mapping[str, Any],
     environment: Mapping[str, Any],
     sessions: Sequence[Mapping[str, Any]] = (),
@@ -305,7 +305,7 @@ def summary_json(
     return {
         "format": 1,
         **header,
-        "metric": spec.metric,
+        "metric": spec.metric_name,
         "direction": spec.direction,
         "scores": [s.name for s in spec.scores],
         "environment": dict(environment),

@@ -3,7 +3,7 @@
 Episode
     The buffers are visited in a fixed order (``order="start"``: live-range order, by start, then
     longer, then larger, then index; ``order="size"``: size descending, then start, then index;
-    see :func:`schedgym.memory.state.visiting_order`). Each step decides the current buffer.
+    see :func:`schedgym.memory.simulator.visiting_order`). Each step decides the current buffer.
     The episode ends (``terminated``) when every buffer is decided; never truncated.
 Action
     ``Discrete(max_candidates + 1)``. Action ``k < max_candidates`` puts the buffer at candidate
@@ -56,10 +56,11 @@ from gymnasium import spaces
 
 from schedgym.memory.cost import CostModel
 from schedgym.memory.generator import AssignGenerator, PackGenerator, SizeRange, UniformGenerator
-from schedgym.memory.instance import MemoryInstance, check_variant, load_instance
-from schedgym.memory.mapping import MemoryMapping
+from schedgym.memory.instance import MemoryInstance, check_variant
 from schedgym.memory.observation import MemoryObserver, observation_space
-from schedgym.memory.state import UNBOUNDED, PlacementState, visiting_order
+from schedgym.memory.problem import load_instance
+from schedgym.memory.schedule import MemoryMapping
+from schedgym.memory.simulator import UNBOUNDED, PlacementState, visiting_order
 
 Generator = AssignGenerator | PackGenerator | UniformGenerator
 _TRIES = 100  # generated instances larger than the padding are redrawn this many times
@@ -259,11 +260,11 @@ class MemoryMappingEnv(gym.Env):
         """``ansi``: a text summary and address map; ``rgb_array``: the mapping plot."""
         if self.render_mode is None or self._state is None:
             return None
-        from schedgym.memory import plot
+        from schedgym.memory.render import mapping_ansi, mapping_rgb
 
         if self.render_mode == "ansi":
-            return plot.mapping_ansi(self.instance, self.mapping())
-        return plot.mapping_rgb(self.instance, self.mapping())
+            return mapping_ansi(self.instance, self.mapping())
+        return mapping_rgb(self.instance, self.mapping())
 
     # ------------------------------------------------------------------ extras
     @property

@@ -59,6 +59,11 @@ def capacity_from_name(path: str | Path) -> tuple[str, int | None]:
     return match["name"], int(match["capacity"])
 
 
+def csv_filename(instance: MemoryInstance) -> str:
+    """``NAME.CAPACITY.csv``: the MiniMalloc file name that carries the capacity."""
+    return f"{instance.name}.{instance.capacity}.csv"
+
+
 def _buffer_id(text: str) -> BufferId:
     text = text.strip()
     try:

@@ -32,7 +32,7 @@ import numpy as np
 from schedgym.core.seeding import make_rng
 from schedgym.hardware.memory import FAST_BANDWIDTH, SLOW_BANDWIDTH, two_tier
 from schedgym.memory.instance import Buffer, MemoryInstance, Variant, default_uses
-from schedgym.memory.state import PlacementState
+from schedgym.memory.simulator import PlacementState
 
 SizeRange = int | tuple[int, int]
 RatioRange = float | tuple[float, float]

@@ -10,14 +10,13 @@ every buffer in fast memory, minimising the peak address; ``assign``: choose whi
 fast memory and where, minimising modelled time; see ``schedgym.memory.cost``).
 
 File formats (MiniMalloc's CSV and a JSON layout with uses) live in
-:mod:`schedgym.memory.formats`.
+:mod:`schedgym.memory.formats`; loading by shipped name or path in :mod:`schedgym.memory.problem`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Literal, cast
 
 import numpy as np
@@ -219,34 +218,3 @@ class MemoryInstance:
     def with_capacity(self, capacity: int) -> MemoryInstance:
         """The same buffers with another fast-memory capacity."""
         return replace(self, platform=self.platform.with_fast_capacity(capacity))
-
-
-def load_instance(
-    name_or_path: str | Path, capacity: int | None = None, variant: str | None = None
-) -> MemoryInstance:
-    """A shipped instance by name, or a ``.csv`` / ``.json`` file by path.
-
-    ``capacity`` overrides the file's (and is required for a CSV file whose name does not carry
-    one); ``variant`` overrides the instance's own (CSV files default to ``pack``).
-    """
-    from schedgym.datasets import memory as shipped
-    from schedgym.memory.formats import read_instance
-
-    text = str(name_or_path)
-    if shipped.has_instance(text):
-        instance = shipped.load(text)
-        if capacity is not None:
-            instance = instance.with_capacity(capacity)
-    else:
-        path = Path(text)
-        if not (path.exists() or path.suffix or any(sep in text for sep in ("/", "\\"))):
-            raise UnknownNameError(
-                f"unknown memory instance {text!r}: not a shipped name nor a file"
-            )
-        instance = read_instance(path, capacity)
-    return instance if variant is None else instance.with_variant(variant)
-
-
-def csv_filename(instance: MemoryInstance) -> str:
-    """``NAME.CAPACITY.csv``: the MiniMalloc file name that carries the capacity."""
-    return f"{instance.name}.{instance.capacity}.csv"

@@ -28,7 +28,7 @@ import numpy as np
 from schedgym.core.errors import InvalidScheduleError
 from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import MemoryInstance, Variant, check_variant
-from schedgym.memory.mapping import SLOW, MemoryMapping
+from schedgym.memory.schedule import SLOW, MemoryMapping
 
 _CHUNK = 256  # rows per block of the pairwise overlap check
 

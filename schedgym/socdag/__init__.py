@@ -1,7 +1,9 @@
 """The SoC-DAG problem: DAG tasks on heterogeneous processing elements (static and stream)."""
 
-from schedgym.socdag.application import Application, read_application
-from schedgym.socdag.instance import SoCDAGInstance, load_instance, read_instance
+from schedgym.socdag.application import Application
+from schedgym.socdag.formats import read_application, read_instance
+from schedgym.socdag.instance import SoCDAGInstance
+from schedgym.socdag.problem import load_instance
 from schedgym.socdag.schedule import Conditions, SoCDAGSchedule, TaskSlot
 
 __all__ = [

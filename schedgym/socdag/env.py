@@ -54,11 +54,12 @@ from gymnasium import spaces
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
 from schedgym.socdag.generator import SoCDAGGenerator
-from schedgym.socdag.instance import SoCDAGInstance, load_instance
+from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.observation import SoCObserver, observation_space
-from schedgym.socdag.scenario import StreamConfig, Workload, mix_weights, static_workload
+from schedgym.socdag.problem import load_instance
 from schedgym.socdag.schedule import SoCDAGSchedule
 from schedgym.socdag.simulator import SoCSimulator
+from schedgym.socdag.workload import StreamConfig, Workload, mix_weights, static_workload
 
 SizeRange = int | tuple[int, int]
 Mode = Literal["static", "stream"]
@@ -260,11 +261,11 @@ class SoCDAGEnv(gym.Env):
         """``ansi``: a text Gantt chart per PE; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8."""
         if self.render_mode is None or self._sim is None:
             return None
-        from schedgym.socdag import gantt
+        from schedgym.socdag.render import gantt_ansi, gantt_rgb
 
         if self.render_mode == "ansi":
-            return gantt.gantt_ansi(self._sim.instance, self.schedule())
-        return gantt.gantt_rgb(self._sim.instance, self.schedule())
+            return gantt_ansi(self._sim.instance, self.schedule())
+        return gantt_rgb(self._sim.instance, self.schedule())
 
     # ------------------------------------------------------------------ extras
     @property

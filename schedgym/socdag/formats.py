@@ -1,4 +1,23 @@
-"""Readers (and a writer) of outside task-graph formats: Standard Task Graph Set and DS3.
+"""Readers and writers of SoC-DAG files: schedgym's interchange and application JSON, the
+Standard Task Graph Set and DS3.
+
+**Interchange JSON** (an instance; read and written; DESIGN.md, stable)::
+
+    {"tasks": [{"id": I, "name": STR}], "edges": [{"src": I, "dst": I, "data": FLOAT}],
+     "pes": [{"id": P, "type": STR}], "exec_time": [[FLOAT or null per PE] per task],
+     "bandwidth": [[FLOAT per PE] per PE], "latency": [[FLOAT per PE] per PE]}
+
+Optional extras, written by schedgym and ignored by readers that do not know them: a top-level
+``"name"``, and per PE ``"name"``, ``"speed"``, ``"active_power"``, ``"idle_power"`` (watts).
+Task ids must be ``0..T-1`` and PE ids ``0..P-1``, in order. :func:`read_instance` reads it, or
+an STG file by its ``.stg`` suffix; :func:`write_instance` writes it.
+
+**Application JSON** (schedgym's own, used for the shipped DS3 applications)::
+
+    {"name": STR, "tasks": [{"id": I, "name": STR, "kernel": STR}],
+     "edges": [{"src": I, "dst": I, "data": FLOAT}]}
+
+``kernel`` defaults to the task's name.
 
 **STG** (Kasahara's Standard Task Graph Set): first line ``n`` (tasks, not counting the two dummy
 tasks), then ``n + 2`` lines ``task cost num_preds pred...``, task 0 being the entry dummy and
@@ -32,15 +51,174 @@ SoC file (``SoC.*.txt``: ``add_new_resource`` blocks with ``opp``, ``power_profi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.hardware.platform import Platform, ProcessingElement, uniform_platform
+from schedgym.core.files import compact_json, read_json
+from schedgym.hardware.platform import (
+    Platform,
+    ProcessingElement,
+    parse_links,
+    parse_pes,
+    uniform_platform,
+)
 from schedgym.socdag.application import Application
 from schedgym.socdag.instance import SoCDAGInstance
+
+# ------------------------------------------------------------------------- interchange JSON
+
+
+def _list(source: str | Path, data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise InstanceFormatError(source, f"field {key!r}: expected a list")
+    return value
+
+
+def _float(source: str | Path, where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InstanceFormatError(source, f"{where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def instance_from_json(
+    data: Any, source: str | Path = "<json>", name: str | None = None
+) -> SoCDAGInstance:
+    """Parse the interchange JSON; every error names ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise InstanceFormatError(source, "expected a JSON object")
+    tasks = _list(source, data, "tasks")
+    if not tasks:
+        raise InstanceFormatError(source, "field 'tasks': needs at least one task")
+    names = []
+    for i, task in enumerate(tasks):
+        if not isinstance(task, Mapping) or task.get("id", i) != i:
+            raise InstanceFormatError(
+                source, f"field 'tasks'[{i}]: id must be {i} (0..T-1 in order)"
+            )
+        names.append(str(task.get("name", f"t{i}")))
+    pes = parse_pes(source, data.get("pes"))
+    bandwidth, latency = parse_links(source, data, len(pes))
+    rows = _list(source, data, "exec_time")
+    if len(rows) != len(names):
+        raise InstanceFormatError(
+            source, f"field 'exec_time': expected {len(names)} rows (one per task), got {len(rows)}"
+        )
+    table = np.full((len(names), len(pes)), np.nan)
+    for t, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(pes):
+            raise InstanceFormatError(
+                source, f"field 'exec_time'[{t}]: expected {len(pes)} entries (number or null)"
+            )
+        for p, value in enumerate(row):
+            if value is not None:
+                table[t, p] = _float(source, f"field 'exec_time'[{t}][{p}]", value)
+                if not table[t, p] >= 0:
+                    raise InstanceFormatError(source, f"field 'exec_time'[{t}][{p}]: must be >= 0")
+        if np.isnan(table[t]).all():
+            raise InstanceFormatError(
+                source, f"field 'exec_time'[{t}]: task {t} cannot run on any PE"
+            )
+    src, dst, vol = [], [], []
+    for i, edge in enumerate(_list(source, data, "edges")):
+        where = f"field 'edges'[{i}]"
+        if not isinstance(edge, Mapping):
+            raise InstanceFormatError(source, f"{where}: expected an object")
+        for key in ("src", "dst"):
+            value = edge.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
+                raise InstanceFormatError(
+                    source, f"{where}.{key}: expected a task id 0..{len(names) - 1}"
+                )
+        src.append(edge["src"])
+        dst.append(edge["dst"])
+        vol.append(_float(source, f"{where}.data", edge.get("data", 0.0)))
+    label = name or str(data.get("name") or Path(str(source)).stem)
+    try:
+        platform = Platform(f"{label}-platform", pes, bandwidth, latency)
+        return SoCDAGInstance(
+            label,
+            tuple(names),
+            np.array(src, dtype=np.int64),
+            np.array(dst, dtype=np.int64),
+            np.array(vol),
+            table,
+            platform,
+        )
+    except ValueError as exc:
+        raise InstanceFormatError(source, str(exc)) from None
+
+
+def read_instance(path: str | Path, name: str | None = None) -> SoCDAGInstance:
+    """Read an instance file: interchange JSON, or a Standard Task Graph (``.stg``) on the
+    default homogeneous platform of :func:`read_stg`."""
+    path = Path(path)
+    if path.suffix.lower() == ".stg":
+        return read_stg(path, name=name)
+    return instance_from_json(read_json(path), path, name)
+
+
+def write_instance(instance: SoCDAGInstance, path: str | Path) -> None:
+    """Write ``instance`` as an interchange JSON file."""
+    Path(path).write_text(compact_json(instance.to_json()) + "\n")
+
+
+# ------------------------------------------------------------------------- application JSON
+
+
+def application_from_json(data: Any, source: str | Path = "<json>") -> Application:
+    """Parse the application JSON layout; errors name ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise InstanceFormatError(source, "expected a JSON object")
+    tasks = data.get("tasks")
+    if not isinstance(tasks, list) or not tasks:
+        raise InstanceFormatError(source, "field 'tasks': expected a non-empty list")
+    names, kernels = [], []
+    for i, task in enumerate(tasks):
+        if not isinstance(task, Mapping) or task.get("id", i) != i:
+            raise InstanceFormatError(source, f"field 'tasks'[{i}]: id must be {i}")
+        names.append(str(task.get("name", f"t{i}")))
+        kernels.append(str(task.get("kernel", names[-1])))
+    edges = data.get("edges", [])
+    if not isinstance(edges, list):
+        raise InstanceFormatError(source, "field 'edges': expected a list")
+    src, dst, vol = [], [], []
+    for i, edge in enumerate(edges):
+        try:
+            s, d, x = int(edge["src"]), int(edge["dst"]), float(edge.get("data", 0.0))
+        except (KeyError, TypeError, ValueError):
+            raise InstanceFormatError(source, f"field 'edges'[{i}]: needs src, dst, data") from None
+        if not (0 <= s < len(names) and 0 <= d < len(names)):
+            raise InstanceFormatError(source, f"field 'edges'[{i}]: task id out of range")
+        src.append(s)
+        dst.append(d)
+        vol.append(x)
+    try:
+        return Application(
+            str(data.get("name", Path(str(source)).stem)),
+            tuple(names),
+            tuple(kernels),
+            np.array(src, dtype=np.int64),
+            np.array(dst, dtype=np.int64),
+            np.array(vol),
+        )
+    except ValueError as exc:
+        raise InstanceFormatError(source, str(exc)) from None
+
+
+def read_application(path: str | Path) -> Application:
+    """Read an application JSON file."""
+    return application_from_json(read_json(path), path)
+
+
+def write_application(application: Application, path: str | Path) -> None:
+    """Write ``application`` as an application JSON file."""
+    Path(path).write_text(compact_json(application.to_json()) + "\n")
+
 
 # ---------------------------------------------------------------------------------------- STG
 

@@ -1,41 +1,26 @@
-"""Static SoC-DAG instances and the interchange JSON of DESIGN.md.
+"""Static SoC-DAG instances: the :class:`SoCDAGInstance` data type.
 
 An instance is one task graph on one platform: an execution-time table per (task, PE), with NaN
 (``null`` in files) where a PE cannot run a task (unrelated processing elements), and edges
 carrying ``data``; an edge between tasks on different PEs ``p != q`` costs
 ``latency[p][q] + data / bandwidth[p][q]`` (:mod:`schedgym.hardware.platform`), nothing on one PE.
-
-Interchange JSON (read and written; DESIGN.md, stable)::
-
-    {"tasks": [{"id": I, "name": STR}], "edges": [{"src": I, "dst": I, "data": FLOAT}],
-     "pes": [{"id": P, "type": STR}], "exec_time": [[FLOAT or null per PE] per task],
-     "bandwidth": [[FLOAT per PE] per PE], "latency": [[FLOAT per PE] per PE]}
-
-Optional extras, written by schedgym and ignored by readers that do not know them: a top-level
-``"name"``, and per PE ``"name"``, ``"speed"``, ``"active_power"``, ``"idle_power"`` (watts).
-Task ids must be ``0..T-1`` and PE ids ``0..P-1``, in order.
+:meth:`SoCDAGInstance.to_json` builds the interchange JSON of DESIGN.md; its files are read and
+written by :mod:`schedgym.socdag.formats` (layout there), shipped instances are in
+:mod:`schedgym.datasets.socdag`, and :func:`schedgym.socdag.problem.load_instance` takes either.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError, UnknownNameError
-from schedgym.core.files import read_json
-from schedgym.hardware.platform import (
-    Platform,
-    compact_json,
-    parse_links,
-    parse_pes,
-)
+from schedgym.core.files import json_number
+from schedgym.hardware.platform import Platform
 
 
 def _frozen(values: Any, dtype: type) -> np.ndarray:
@@ -224,15 +209,15 @@ class SoCDAGInstance:
             return float(self.exec_time[:, full].sum(axis=0).min())
         return float(self.min_exec.sum())
 
-    # ------------------------------------------------------------------ files
+    # ------------------------------------------------------------------ JSON
     def to_json(self) -> dict[str, Any]:
-        """The interchange JSON layout (with the optional extras)."""
+        """The interchange JSON layout and its optional extras (:mod:`schedgym.socdag.formats`)."""
         platform = self.platform
         return {
             "name": self.name,
             "tasks": [{"id": i, "name": n} for i, n in enumerate(self.task_names)],
             "edges": [
-                {"src": int(s), "dst": int(d), "data": _num(x)}
+                {"src": int(s), "dst": int(d), "data": json_number(x)}
                 for s, d, x in zip(self.src, self.dst, self.data, strict=True)
             ],
             "pes": [
@@ -240,133 +225,15 @@ class SoCDAGInstance:
                     "id": pe.id,
                     "type": pe.type,
                     "name": pe.name,
-                    "speed": _num(pe.speed),
-                    "active_power": _num(pe.active_power),
-                    "idle_power": _num(pe.idle_power),
+                    "speed": json_number(pe.speed),
+                    "active_power": json_number(pe.active_power),
+                    "idle_power": json_number(pe.idle_power),
                 }
                 for pe in platform.pes
             ],
             "exec_time": [
-                [None if math.isnan(v) else _num(v) for v in row] for row in self.exec_time
+                [None if math.isnan(v) else json_number(v) for v in row] for row in self.exec_time
             ],
-            "bandwidth": [[_num(v) for v in row] for row in platform.bandwidth],
-            "latency": [[_num(v) for v in row] for row in platform.latency],
+            "bandwidth": [[json_number(v) for v in row] for row in platform.bandwidth],
+            "latency": [[json_number(v) for v in row] for row in platform.latency],
         }
-
-    def write(self, path: str | Path) -> None:
-        """Write the interchange JSON file."""
-        Path(path).write_text(compact_json(self.to_json()) + "\n")
-
-
-def _num(value: float) -> int | float:
-    value = float(value)
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
-
-
-def _list(source: str | Path, data: Mapping[str, Any], key: str) -> list[Any]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise InstanceFormatError(source, f"field {key!r}: expected a list")
-    return value
-
-
-def _float(source: str | Path, where: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InstanceFormatError(source, f"{where}: expected a number, got {value!r}")
-    return float(value)
-
-
-def instance_from_json(
-    data: Any, source: str | Path = "<json>", name: str | None = None
-) -> SoCDAGInstance:
-    """Parse the interchange JSON; every error names ``source`` and the field."""
-    if not isinstance(data, Mapping):
-        raise InstanceFormatError(source, "expected a JSON object")
-    tasks = _list(source, data, "tasks")
-    if not tasks:
-        raise InstanceFormatError(source, "field 'tasks': needs at least one task")
-    names = []
-    for i, task in enumerate(tasks):
-        if not isinstance(task, Mapping) or task.get("id", i) != i:
-            raise InstanceFormatError(
-                source, f"field 'tasks'[{i}]: id must be {i} (0..T-1 in order)"
-            )
-        names.append(str(task.get("name", f"t{i}")))
-    pes = parse_pes(source, data.get("pes"))
-    bandwidth, latency = parse_links(source, data, len(pes))
-    rows = _list(source, data, "exec_time")
-    if len(rows) != len(names):
-        raise InstanceFormatError(
-            source, f"field 'exec_time': expected {len(names)} rows (one per task), got {len(rows)}"
-        )
-    table = np.full((len(names), len(pes)), np.nan)
-    for t, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != len(pes):
-            raise InstanceFormatError(
-                source, f"field 'exec_time'[{t}]: expected {len(pes)} entries (number or null)"
-            )
-        for p, value in enumerate(row):
-            if value is not None:
-                table[t, p] = _float(source, f"field 'exec_time'[{t}][{p}]", value)
-                if not table[t, p] >= 0:
-                    raise InstanceFormatError(source, f"field 'exec_time'[{t}][{p}]: must be >= 0")
-        if np.isnan(table[t]).all():
-            raise InstanceFormatError(
-                source, f"field 'exec_time'[{t}]: task {t} cannot run on any PE"
-            )
-    src, dst, vol = [], [], []
-    for i, edge in enumerate(_list(source, data, "edges")):
-        where = f"field 'edges'[{i}]"
-        if not isinstance(edge, Mapping):
-            raise InstanceFormatError(source, f"{where}: expected an object")
-        for key in ("src", "dst"):
-            value = edge.get(key)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
-                raise InstanceFormatError(
-                    source, f"{where}.{key}: expected a task id 0..{len(names) - 1}"
-                )
-        src.append(edge["src"])
-        dst.append(edge["dst"])
-        vol.append(_float(source, f"{where}.data", edge.get("data", 0.0)))
-    from schedgym.hardware.platform import Platform
-
-    label = name or str(data.get("name") or Path(str(source)).stem)
-    try:
-        platform = Platform(f"{label}-platform", pes, bandwidth, latency)
-        return SoCDAGInstance(
-            label,
-            tuple(names),
-            np.array(src, dtype=np.int64),
-            np.array(dst, dtype=np.int64),
-            np.array(vol),
-            table,
-            platform,
-        )
-    except ValueError as exc:
-        raise InstanceFormatError(source, str(exc)) from None
-
-
-def read_instance(path: str | Path, name: str | None = None) -> SoCDAGInstance:
-    """Read an instance file: interchange JSON, or a Standard Task Graph (``.stg``) on the
-    default homogeneous platform of :func:`schedgym.socdag.formats.read_stg`."""
-    path = Path(path)
-    if path.suffix.lower() == ".stg":
-        from schedgym.socdag.formats import read_stg
-
-        return read_stg(path, name=name)
-    return instance_from_json(read_json(path), path, name)
-
-
-def load_instance(name_or_path: str | Path | SoCDAGInstance) -> SoCDAGInstance:
-    """A shipped instance by name (``"topcuoglu"``, ``"ds3-wifi-tx"``) or a file by path."""
-    if isinstance(name_or_path, SoCDAGInstance):
-        return name_or_path
-    from schedgym.datasets import socdag as shipped
-
-    text = str(name_or_path)
-    if shipped.has_instance(text):
-        return shipped.load(text)
-    path = Path(text)
-    if path.exists() or any(sep in text for sep in ("/", "\\")) or path.suffix:
-        return read_instance(path)
-    raise UnknownNameError(f"unknown socdag instance {text!r}: not a shipped name nor a file")

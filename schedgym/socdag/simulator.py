@@ -25,9 +25,9 @@ import heapq
 
 import numpy as np
 
-from schedgym.socdag.scenario import Workload
 from schedgym.socdag.schedule import Conditions, SoCDAGSchedule, TaskSlot
 from schedgym.socdag.timeline import Timeline
+from schedgym.socdag.workload import Workload
 
 
 class SoCSimulator:

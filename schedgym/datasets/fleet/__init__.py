@@ -13,7 +13,8 @@ set), ``default5`` (days 0-4) and ``default`` (day 0).
 ``bounds.csv`` holds an upper bound on the profit of each ``default20`` day: the clairvoyant LP
 bound (``method`` ``lp-fleet``: :mod:`baselines.fleet.model` with the fleet-wide battery balance,
 solved by GLOP, raised by 1e-6 relative and rounded up to the cent), as computed by
-``python -m experiments.fleet_report --scenarios 20``. Gaps are measured against it.
+``python -m experiments.fleet_report --scenarios 20``. Gaps are measured against it
+(:func:`reference`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from schedgym.core.errors import UnknownNameError
-from schedgym.fleet.instance import FleetScenario, read_scenario
+from schedgym.fleet.formats import read_scenario
+from schedgym.fleet.instance import FleetScenario
 
 DEFAULT = "dfw-8v40a"
 ALIASES = {"default": DEFAULT}
@@ -47,7 +49,7 @@ def _split(name: str) -> tuple[str, int | None]:
     return ALIASES.get(base, base), day
 
 
-def has_scenario(name: str) -> bool:
+def has_instance(name: str) -> bool:
     """Whether ``name`` (with an optional ``-dN`` suffix or alias) is shipped."""
     return _split(name)[0] in scenario_names()
 
@@ -87,7 +89,7 @@ def canonical(name: str) -> str:
     return base if day is None else f"{base}-d{day}"
 
 
-def bound(name: str) -> float | None:
+def reference(name: str) -> float | None:
     """The shipped upper bound on the profit of a day (see ``bounds.csv``), else ``None``."""
     return _bounds().get(canonical(name))
 
@@ -96,7 +98,7 @@ def suite(name: str) -> list[str]:
     """Scenario names of a suite, or ``[name]`` for a shipped scenario name."""
     if name in SUITES:
         return list(SUITES[name])
-    if has_scenario(name):
+    if has_instance(name):
         return [name]
     raise UnknownNameError(f"unknown fleet suite {name!r} (known: {', '.join(SUITES)})")
 

@@ -14,7 +14,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from schedgym.core.errors import UnknownNameError
-from schedgym.jobshop.instance import JobShopInstance, read_instance
+from schedgym.jobshop.formats import read_instance
+from schedgym.jobshop.instance import JobShopInstance
 
 FAMILIES = ("ft", "la", "abz", "orb", "swv", "yn", "ta", "dmu")
 
@@ -80,6 +81,13 @@ def has_instance(name: str) -> bool:
 def bounds(name: str) -> Bounds | None:
     """Bounds of a shipped instance, ``None`` for unknown names."""
     return bounds_table().get(name)
+
+
+def reference(name: str) -> float | None:
+    """The value gaps are measured against: the optimum, else the best-known upper bound, of a
+    shipped instance; ``None`` for unknown names or when neither is known."""
+    found = bounds(name)
+    return None if found is None else found.reference
 
 
 @cache

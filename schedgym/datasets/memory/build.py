@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from schedgym.memory.cost import CostModel
-from schedgym.memory.formats import write_csv, write_json
+from schedgym.memory.formats import csv_filename, write_csv, write_json
 from schedgym.memory.generator import AssignGenerator, tight_pack_instance
-from schedgym.memory.instance import MemoryInstance, csv_filename
+from schedgym.memory.instance import MemoryInstance
 
 SEED = 20240505
 SUITE_SIZES = {"pack": 20, "pack-hard": 10, "assign": 10}

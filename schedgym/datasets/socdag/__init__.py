@@ -10,8 +10,8 @@ suite, and their reference makespans.
   ``rand-50x8-04`` (proven optima), ``rand-100x4-00`` .. ``rand-100x4-04`` (open: bounds).
 * Suites (``suite(name)``): ``topcuoglu``, ``ds3``, ``rand-12x3``, ``rand-50x8``,
   ``rand-100x4``, ``all``, or one instance name.
-* References (``bounds(name)``): ``references.csv``, CP-SAT optima or bounds
-  (``benchmarks/socdag_references.py`` rebuilds it).
+* References (``bounds(name)``; ``reference(name)``, the value gaps are measured against):
+  ``references.csv``, CP-SAT optima or bounds (``benchmarks/socdag_references.py`` rebuilds it).
 
 Files were converted from DS3's sources by :mod:`schedgym.datasets.socdag.build`.
 """
@@ -27,8 +27,9 @@ from pathlib import Path
 
 from schedgym.core.errors import UnknownNameError
 from schedgym.hardware.platform import Platform, read_platform
-from schedgym.socdag.application import Application, read_application
-from schedgym.socdag.instance import SoCDAGInstance, read_instance
+from schedgym.socdag.application import Application
+from schedgym.socdag.formats import read_application, read_instance
+from schedgym.socdag.instance import SoCDAGInstance
 
 DS3_APPS = ("wifi-tx", "wifi-rx", "range-detection", "sc-tx", "sc-rx", "temporal-mitigation")
 SUITES = ("all", "topcuoglu", "ds3", "rand-12x3", "rand-50x8", "rand-100x4")
@@ -134,6 +135,13 @@ def bounds_table() -> dict[str, Bounds]:
 def bounds(name: str) -> Bounds | None:
     """References of a shipped instance, ``None`` if unknown."""
     return bounds_table().get(name)
+
+
+def reference(name: str) -> float | None:
+    """What gaps are measured against for a shipped instance: the CP-SAT optimum, else its best
+    makespan; ``None`` for a name without references."""
+    found = bounds(name)
+    return None if found is None else found.reference
 
 
 def suite_names() -> list[str]:

@@ -20,7 +20,12 @@ import argparse
 from pathlib import Path
 
 from schedgym.core.seeding import make_rng
-from schedgym.socdag.formats import read_ds3_job, read_ds3_soc
+from schedgym.socdag.formats import (
+    read_ds3_job,
+    read_ds3_soc,
+    write_application,
+    write_instance,
+)
 from schedgym.socdag.generator import layered_instance
 
 HERE = Path(__file__).resolve().parent
@@ -56,14 +61,15 @@ def build(source: Path, target: Path = HERE) -> list[Path]:
     for name, filename in DS3_JOBS.items():
         app = read_ds3_job(source / filename)
         path = target / "apps" / f"{name}.json"
-        type(app)(name, app.task_names, app.kernels, app.src, app.dst, app.data).write(path)
+        renamed = type(app)(name, app.task_names, app.kernels, app.src, app.dst, app.data)
+        write_application(renamed, path)
         written.append(path)
     rng = make_rng(RANDOM_SEED)
     for k in range(RANDOM_COUNT):
         name = f"rand-12x3-{k:02d}"
         instance = layered_instance(rng, 12, 3, ccr=1.0, heterogeneity=1.0, name=name)
         path = target / "instances" / f"{name}.json"
-        instance.write(path)
+        write_instance(instance, path)
         written.append(path)
     rng = make_rng(LARGE_SEED)
     for k in range(LARGE_COUNT):
@@ -72,7 +78,7 @@ def build(source: Path, target: Path = HERE) -> list[Path]:
             rng, 50, 8, ccr=1.0, heterogeneity=1.0, unavailable=0.2, name=name
         )
         path = target / "instances" / f"{name}.json"
-        instance.write(path)
+        write_instance(instance, path)
         written.append(path)
     rng = make_rng(OPEN_SEED)
     for k in range(LARGE_COUNT):
@@ -81,7 +87,7 @@ def build(source: Path, target: Path = HERE) -> list[Path]:
             rng, 100, 4, ccr=2.0, heterogeneity=1.0, unavailable=0.1, name=name
         )
         path = target / "instances" / f"{name}.json"
-        instance.write(path)
+        write_instance(instance, path)
         written.append(path)
     return written
 

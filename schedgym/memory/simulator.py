@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from schedgym.memory.instance import MemoryInstance
-from schedgym.memory.mapping import SLOW
+from schedgym.memory.schedule import SLOW
 
 UNDECIDED = -2
 UNBOUNDED = np.iinfo(np.int64).max // 4  # end of the topmost (unbounded) gap

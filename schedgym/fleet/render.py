@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from schedgym.core.figures import figure_rgb, save_figure
+from schedgym.fleet.dynamics import Realisation, realise
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import (
     C_AIRCRAFT,
@@ -27,7 +28,6 @@ from schedgym.fleet.kernels import (
     F_DEPART,
     F_PAX,
 )
-from schedgym.fleet.realisation import Realisation, realise
 from schedgym.fleet.schedule import FleetSchedule
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ import numpy as np
 
 from schedgym.core.figures import figure_rgb, save_figure
 from schedgym.memory.instance import MemoryInstance
-from schedgym.memory.mapping import SLOW, MemoryMapping
+from schedgym.memory.schedule import SLOW, MemoryMapping
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

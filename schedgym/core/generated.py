@@ -1,12 +1,13 @@
-"""Helpers for a problem's leaderboard spec: content fingerprints and seeded generated suites.
+"""Content fingerprints of instances and seeded generated suites (used by problem descriptors).
 
 :func:`dataclass_fingerprint` turns a frozen-dataclass instance (numpy arrays, numbers,
 strings, nested dataclasses such as platforms) into canonical bytes for the suite checksums.
 :class:`GeneratedSuite` names a seeded suite after its generator version, seed and size, e.g.
 ``socdag-gen1-s0-n20`` with instances ``socdag-gen1-s0-n20-00`` ... ``-19``; instance ``k`` is
 drawn from ``numpy.random.default_rng([seed, k])``, so any one of them loads on its own.
-:class:`WithGenerated` wraps a problem adapter so that the harness loads those names too. If a
-generator's output changes, the frozen checksums say so: bump its version (``gen2``).
+A problem descriptor (:class:`schedgym.core.problem.Problem`) lists its generated suites, so that
+every tool loads those names too. If a generator's output changes, the frozen checksums say so:
+bump its version (``gen2``).
 """
 
 from __future__ import annotations
@@ -77,55 +78,20 @@ class GeneratedSuite:
         width = len(str(self.count - 1))
         return [f"{self.name}-{k:0{width}d}" for k in range(self.count)]
 
-    def instance(self, index: int) -> Any:
-        """Instance ``index``, named after the suite."""
-        drawn = self.make(np.random.default_rng([self.seed, index]))
-        return dataclasses.replace(drawn, name=self.names()[index])
-
-
-class WithGenerated:
-    """A problem adapter that also knows generated suites (everything else is delegated)."""
-
-    def __init__(self, base: Any, suites: Sequence[GeneratedSuite]) -> None:
-        self._base = base
-        self._suites = {s.name: s for s in suites}
-        self._load = lru_cache(maxsize=256)(self._generate)
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(self._base, attribute)
-
-    def _match(self, name: str) -> tuple[GeneratedSuite, int] | None:
+    def index_of(self, name: str) -> int | None:
+        """The index of instance ``name`` in this suite, else ``None``."""
         found = re.fullmatch(r"(.+)-(\d+)", name)
-        if found and found.group(1) in self._suites:
-            suite = self._suites[found.group(1)]
-            if name in suite.names():
-                return suite, int(found.group(2))
-        return None
+        if found is None or found.group(1) != self.name:
+            return None
+        index = int(found.group(2))
+        return index if index < self.count and name == self.names()[index] else None
 
-    def _generate(self, name: str) -> Any:
-        suite, index = self._match(name) or (None, 0)
-        return None if suite is None else suite.instance(index)
+    def instance(self, index: int) -> Any:
+        """Instance ``index``, named after the suite (drawn once per process, then cached)."""
+        return _draw(self, index)
 
-    def load_instance(self, name_or_path: str) -> Any:
-        """A generated instance by name, else whatever the problem's adapter loads."""
-        generated = self._load(name_or_path)
-        return generated if generated is not None else self._base.load_instance(name_or_path)
 
-    def suite(self, name: str) -> list[str]:
-        """Instance names of a generated or shipped suite."""
-        return self._suites[name].names() if name in self._suites else self._base.suite(name)
-
-    def suite_names(self) -> list[str]:
-        """The problem's suites, then the generated ones."""
-        return [*self._base.suite_names(), *self._suites]
-
-    def reference(self, name: str) -> float | None:
-        """No reference for generated instances (scores use ratios instead)."""
-        return None if self._match(name) else self._base.reference(name)
-
-    def size_group(self, instance: Any) -> str:
-        """The generated suite's grouping for its instances, else the problem's."""
-        matched = self._match(getattr(instance, "name", ""))
-        if matched is not None and matched[0].group is not None:
-            return matched[0].group(instance)
-        return str(self._base.size_group(instance))
+@lru_cache(maxsize=256)
+def _draw(suite: GeneratedSuite, index: int) -> Any:
+    drawn = suite.make(np.random.default_rng([suite.seed, index]))
+    return dataclasses.replace(drawn, name=suite.names()[index])
