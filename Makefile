@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# torch on a shared 2-core machine: one thread per process (see DESIGN.md, known pitfalls).
+# torch on a shared 2-core machine: one thread per process (see docs/design.md, known pitfalls).
 export OMP_NUM_THREADS := 1
 
 .PHONY: venv test lint format demo clean

@@ -34,7 +34,7 @@ from agents.run import RunFiles
 
 
 def limit_threads() -> None:
-    """One torch/OpenMP thread (the machines are small and shared; see DESIGN.md)."""
+    """One torch/OpenMP thread (the machines are small and shared; see docs/design.md)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
     torch.set_num_threads(1)

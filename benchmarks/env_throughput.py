@@ -163,7 +163,7 @@ def _why(exc: BaseException) -> str:
 
 
 def _load_schedgym_instance(name: str):
-    from schedgym.jobshop.instance import load_instance
+    from schedgym.jobshop.problem import load_instance
 
     return load_instance(name)
 
@@ -280,7 +280,7 @@ def make_jssenv(instance: str, workdir: Path) -> Runner:
         import JSSEnv  # noqa: F401  (registers "jss-v1")
     except Exception as exc:
         raise Skipped(f"JSSEnv not importable ({_why(exc)}); pip install JSSEnv") from None
-    from schedgym.jobshop.instance import write_orlib
+    from schedgym.jobshop.formats import write_orlib
 
     sg = _load_schedgym_instance(instance)
     if sg.num_ops != sg.num_machines:

@@ -1,8 +1,8 @@
-"""The demo behind ``make demo``: the leaderboard on the small default suite of every landed
-problem, with the shipped checkpoints and the baselines.
+"""The demo behind ``make demo``: the leaderboard on the small default suite of every problem,
+with the shipped checkpoints and the baselines.
 
-For each problem registered with the leaderboard (:func:`schedgym.leaderboard.landed_problems`)
-it runs the problem's demo solvers on its demo suite (job shop: the seven dispatching rules,
+For each problem of the registry (:mod:`schedgym.problems`) it runs the problem's demo solvers
+on its demo suite (job shop: the seven dispatching rules,
 the trained agents when their checkpoint exists, and CP-SAT, on ft06, la01-la05 and ta01-ta02)
 under each demo time budget, every schedule validated, and prints the leaderboard tables. Into
 ``--out`` (default ``demo_out/``) it writes the results database, per problem a per-instance
@@ -26,7 +26,7 @@ from typing import Any
 
 def _loadable(problem: str, names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """The demo solvers that load, and one note per solver that does not (e.g. no checkpoint)."""
-    from schedgym.leaderboard.harness import get_solver
+    from schedgym.leaderboard.worker import get_solver
 
     ok, notes = [], []
     for name in names:
@@ -42,52 +42,51 @@ def _loadable(problem: str, names: tuple[str, ...]) -> tuple[list[str], list[str
 def _gantt(problem: str, rows: list[Any], out: Path) -> tuple[Path, str] | None:
     """Draw the best validated schedule of the suite's first instance (re-solved with the same
     solver, seed and budget); returns the file and a description."""
-    from schedgym.core.report import run_one
+    from schedgym.core.run import run_one
     from schedgym.core.solver import Budget
-    from schedgym.leaderboard.harness import get_solver
-    from schedgym.leaderboard.spec import get_spec
+    from schedgym.leaderboard.worker import get_solver
+    from schedgym.problems import get_problem
 
     if not rows:
         return None
     first = rows[0].instance
-    spec = get_spec(problem)
+    spec = get_problem(problem)
     sign = 1.0 if spec.direction == "min" else -1.0
     scored = [r for r in rows if r.instance == first and r.objective is not None]
     if not scored:
         return None
     best = min(scored, key=lambda r: sign * r.objective)
-    adapter = spec.adapter
-    instance = adapter.load_instance(first)
+    instance = spec.load(first)
     solver = get_solver(problem, best.solver, {}, 1)
     budget = Budget(time_limit_s=best.time_limit, seed=best.seed)
-    record = run_one(adapter, first, instance, best.solver, solver, budget)
+    record = run_one(spec, first, instance, best.solver, solver, budget)
     if record.schedule is None:
         return None
     path = out / f"gantt_{problem}_{first}.png"
-    adapter.render(instance, record.schedule, path, "png")
-    return path, f"{best.solver}, {spec.metric} {record.objective:g}"
+    spec.render(instance, record.schedule, path, "png")
+    return path, f"{best.solver}, {spec.metric_name} {record.objective:g}"
 
 
 def _run_problem(problem: str, args: argparse.Namespace, db: Path) -> tuple[int, int]:
     from schedgym.leaderboard import cli, report
     from schedgym.leaderboard.environment import environment
     from schedgym.leaderboard.harness import make_plan, run_leaderboard
-    from schedgym.leaderboard.spec import get_spec
     from schedgym.leaderboard.store import Store
+    from schedgym.problems import get_problem
 
-    spec = get_spec(problem)
+    spec = get_problem(problem)
     wanted = set(args.solvers.split(",")) if args.solvers else None
-    chosen = tuple(s for s in spec.demo_solvers if wanted is None or s in wanted)
+    chosen = tuple(s for s in spec.demo.solvers if wanted is None or s in wanted)
     solvers, notes = _loadable(problem, chosen)
-    limits = args.time_limits or list(spec.demo_time_limits)
+    limits = args.time_limits or list(spec.demo.time_limits)
     print(
-        f"\n## {problem}: {', '.join(solvers)} on suite {spec.demo_suite}, "
+        f"\n## {problem}: {', '.join(solvers)} on suite {spec.demo.suite}, "
         f"time budgets {', '.join(map(report.fmt_limit, limits))}",
         flush=True,
     )
     for note in notes:
         print(f"  ({note})")
-    plan = make_plan(problem, spec.demo_suite, solvers, time_limits=limits)
+    plan = make_plan(problem, spec.demo.suite, solvers, time_limits=limits)
     bar = cli.ProgressBar()
     try:
         outcome = run_leaderboard(
@@ -102,7 +101,7 @@ def _run_problem(problem: str, args: argparse.Namespace, db: Path) -> tuple[int,
         bar.stop()
     header = {
         "problem": problem,
-        "suite": spec.demo_suite,
+        "suite": spec.demo.suite,
         "suite_sha256": plan.suite.sha256,
         "solvers": solvers,
         "configs": dict(plan.configs),
@@ -110,10 +109,10 @@ def _run_problem(problem: str, args: argparse.Namespace, db: Path) -> tuple[int,
     }
     with Store(db) as store:
         sessions = store.sessions(r.session for r in outcome.rows)
-    stem = args.out / f"{problem}_{spec.demo_suite}"
+    stem = args.out / f"{problem}_{spec.demo.suite}"
     cli.emit(
         spec,
-        spec.demo_suite,
+        spec.demo.suite,
         outcome.rows,
         header,
         sessions,
@@ -136,15 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo_out"), help="output folder")
     parser.add_argument("--workers", type=int, default=1, help="parallel processes")
-    parser.add_argument("--problems", default=None, help="comma-separated (default: all landed)")
+    parser.add_argument("--problems", default=None, help="comma-separated (default: all)")
     parser.add_argument("--time-limits", default=None, help="budgets, e.g. 0.5,2 (s)")
     parser.add_argument("--solvers", default=None, help="only these of the demo solvers")
     parser.add_argument("--resume", action="store_true", help="keep the previous demo's rows")
     args = parser.parse_args(argv)
 
-    from schedgym.cli import PROBLEMS
     from schedgym.leaderboard.cli import parse_limits
-    from schedgym.leaderboard.spec import landed_problems
+    from schedgym.problems import problem_names
 
     args.time_limits = parse_limits(args.time_limits) if args.time_limits else None
     args.out.mkdir(parents=True, exist_ok=True)
@@ -152,13 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.resume:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-    landed = landed_problems()
-    problems = args.problems.split(",") if args.problems else landed
+    problems = args.problems.split(",") if args.problems else problem_names()
     start = time.perf_counter()
     print(f"schedgym demo: the leaderboard on {', '.join(problems)}; every schedule validated")
-    for name in PROBLEMS:
-        if name not in landed:
-            print(f"({name}: adapter registered, but no leaderboard spec yet)")
     broken = total = 0
     for problem in problems:
         b, n = _run_problem(problem, args, db)

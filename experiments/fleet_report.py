@@ -31,15 +31,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
-from schedgym.core.report import RunRecord, run_one
+from schedgym.core.run import RunRecord, run_one
 from schedgym.core.runlog import CsvLog, read_csv
 from schedgym.core.solver import Budget, Solver, load_solver
-from schedgym.fleet.evaluation import ADAPTER
-from schedgym.fleet.instance import FleetScenario, load_scenario
+from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import F_PAX
+from schedgym.fleet.problem import load_instance
 from schedgym.fleet.schedule import FleetSchedule
+from schedgym.problems import get_problem
 
 BOUND = "clairvoyant"
+FLEET = get_problem("fleet")
 
 
 def day_names(scenario: str, count: int, first: int) -> list[str]:
@@ -56,8 +58,8 @@ def load_day(name: str) -> FleetScenario:
     """A day by name: shipped ``base-dN`` or ``path.json@N``."""
     if "@" in name:
         path, _, day = name.rpartition("@")
-        return load_scenario(path).with_day(int(day))
-    return load_scenario(name)
+        return load_instance(path).with_day(int(day))
+    return load_instance(name)
 
 
 def solver_options(items: Sequence[str]) -> dict[str, dict[str, object]]:
@@ -200,9 +202,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)
 
-    from baselines.fleet import register_local
-
-    register_local()
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip() and s.strip() != BOUND]
     options = solver_options(args.set)
     loaded = {
@@ -227,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for solver in [BOUND, *solvers]:
                 if (name, solver) in done:
                     continue
-                record = run_one(ADAPTER, name, day, solver, loaded[solver], budget)
+                record = run_one(FLEET, name, day, solver, loaded[solver], budget)
                 if record.schedule is not None and solver != BOUND:
                     ops.setdefault(solver, []).append(operations(record.schedule))
                 if solver == BOUND:
@@ -235,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 gap = (
                     None
                     if bound is None or record.objective is None
-                    else 100 * ADAPTER.gap(record.objective, bound)
+                    else 100 * FLEET.gap(record.objective, bound)
                 )
                 record = RunRecord(
                     record.instance,

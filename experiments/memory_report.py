@@ -36,16 +36,9 @@ DEFAULT_SOLVERS = ("first-fit", "best-fit", "size-desc", "xla-greedy", "canonica
 
 
 def _solver(name: str) -> Any:
-    from baselines.memory import SOLVERS, solver_class
-    from schedgym.core.errors import UnknownNameError
     from schedgym.core.solver import load_solver
 
-    try:
-        return load_solver("memory", name)
-    except UnknownNameError:
-        if name not in SOLVERS:
-            raise
-        return solver_class(name)()
+    return load_solver("memory", name)
 
 
 def _instances(args: argparse.Namespace) -> dict[str, list[Any]]:
@@ -142,10 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)
 
-    from schedgym.core.report import run_one
+    from schedgym.core.run import run_one
     from schedgym.core.runlog import CsvLog, read_csv
     from schedgym.core.solver import Budget
-    from schedgym.memory.evaluation import ADAPTER
+    from schedgym.problems import get_problem
+
+    memory = get_problem("memory")
 
     names = [s.strip() for s in args.solvers.split(",") if s.strip()]
     solvers = {name: _solver(name) for name in dict.fromkeys(names)}
@@ -163,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, solver in solvers.items():
                     if (inst.name, name) in done:
                         continue
-                    record = run_one(ADAPTER, inst.name, inst, name, solver, budget)
+                    record = run_one(memory, inst.name, inst, name, solver, budget)
                     records.append(record)
                     if log is not None:
                         log.write(record)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from schedgym.problems import all_problems, register_env  # noqa: E402
+from schedgym.problems import all_problems, register_env
 
 for _problem in all_problems():
     register_env(_problem)

@@ -22,6 +22,7 @@ import typer
 
 from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
 from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
+from schedgym.leaderboard.cli import SolverOptionsOpt, parse_options
 from schedgym.problems import PROBLEMS
 
 if TYPE_CHECKING:
@@ -50,15 +51,6 @@ TimeLimitOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of randomised solvers.")]
 WorkersOpt = Annotated[
     int, typer.Option("--workers", min=1, help="Parallel threads a solver may use (CP-SAT).")
-]
-SolverOptionsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--option",
-        "-O",
-        help="Solver option KEY=VALUE (YAML value), repeatable: e.g. -O mtbf=200 -O blocking=true "
-        "runs the job-shop rules under breakdowns and blocking; -O hint=mwkr for cpsat.",
-    ),
 ]
 CapacityOpt = Annotated[
     int | None, typer.Option("--capacity", min=1, help="memory: fast-memory capacity in bytes.")
@@ -94,19 +86,6 @@ def get_problem(problem: str, **settings: Any) -> Problem:
     from schedgym.problems import get_problem as registered
 
     return registered(problem).configured(**settings)
-
-
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``["mtbf=200", "blocking=true"]`` -> ``{"mtbf": 200, "blocking": True}`` (YAML values)."""
-    import yaml
-
-    options: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UnknownNameError(f"--option {pair!r}: expected KEY=VALUE")
-        options[key.strip()] = yaml.safe_load(value)
-    return options
 
 
 def _check_parent(path: Path) -> None:

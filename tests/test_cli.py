@@ -9,15 +9,19 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from typer.testing import CliRunner
 
 from schedgym.cli import app
 from schedgym.core.solver import _LOCAL, Budget, SolveResult, register_solver
-from schedgym.jobshop import JobShopInstance, JobShopSchedule, Operation, load_instance
+from schedgym.jobshop import JobShopInstance, JobShopSchedule, Operation
+from schedgym.jobshop.problem import load_instance
 from schedgym.jobshop.validate import validate_schedule
+from schedgym.leaderboard import worker
+from schedgym.leaderboard.report import read_rows_csv
+from schedgym.leaderboard.store import Store
 
 runner = CliRunner(env={"COLUMNS": "140"})
 
@@ -26,14 +30,14 @@ class SerialSolver:
     """Operations in route order, each as early as possible: feasible, never good."""
 
     problem = "jobshop"
-    calls = 0
+    solved: ClassVar[list[str]] = []  # instances solved, in order (warm-up included)
 
     def __init__(self, name: str = "test-serial", broken: bool = False) -> None:
         self.name = name
         self.broken = broken
 
     def solve(self, instance: JobShopInstance, budget: Budget) -> SolveResult[JobShopSchedule]:
-        SerialSolver.calls += 1
+        SerialSolver.solved.append(instance.name)
         job_ready = [0] * instance.num_jobs
         machine_ready = [0] * instance.num_machines
         ops = []
@@ -56,11 +60,12 @@ class NoSchedule:
 
 
 @pytest.fixture(autouse=True)
-def test_solvers() -> Iterator[None]:
+def test_solvers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     register_solver("jobshop", "test-serial", lambda **kw: SerialSolver("test-serial"))
     register_solver("jobshop", "test-broken", lambda **kw: SerialSolver("test-broken", True))
     register_solver("jobshop", "test-none", lambda **kw: NoSchedule())
-    SerialSolver.calls = 0
+    monkeypatch.setattr(worker, "_SOLVERS", {})  # each test loads (and warms up) its solvers
+    SerialSolver.solved = []
     yield
     for name in ("test-serial", "test-broken", "test-none"):
         _LOCAL.pop(f"jobshop.{name}", None)
@@ -122,7 +127,7 @@ def test_solve_reads_an_instance_file(tmp_path: Path) -> None:
     assert data["makespan"] == validate_schedule(load_instance(path), JobShopSchedule.read(out))
 
 
-def test_evaluate_prints_instance_and_size_group_tables(tmp_path: Path) -> None:
+def test_evaluate_prints_the_leaderboard_tables(tmp_path: Path) -> None:
     result = run(
         "evaluate",
         "--problem",
@@ -138,17 +143,25 @@ def test_evaluate_prints_instance_and_size_group_tables(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Per instance" in out
-    for name in ("ft06", "ft10", "ft20", "spt", "mwkr"):
-        assert name in out
-    for group in ("6x6", "10x10", "20x5"):
-        assert f"Size group {group}" in out
-    for header in ("makespan", "reference", "gap %", "mean gap %", "mean wall s"):
-        assert header in out
-    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
-    assert len(rows) == 6 and all(r["objective"] and r["gap_pct"] for r in rows)
-    ft06_spt = next(r for r in rows if r["instance"] == "ft06" and r["solver"] == "spt")
-    assert float(ft06_spt["reference"]) == 55
+    assert out.startswith("### jobshop / ft (3 instances)")
+    assert "gap % per size group, time limit 1 s:" in out
+    assert "| solver | 6x6 | 10x10 | 20x5 | all | feasible | mean s |" in out
+    assert "| solver | group | runs | feasible | gap % | mean s | p95 s | budget hits |" in out
+    for solver in ("spt", "mwkr"):
+        assert f"| `{solver}` |" in out
+    rows = read_rows_csv(tmp_path / "r.csv")  # the leaderboard's row layout
+    assert len(rows) == 6 and all(r.objective and r.gap_pct for r in rows)
+    assert {(r.problem, r.suite, r.time_limit) for r in rows} == {("jobshop", "ft", 1.0)}
+    assert {r.instance: r.size_group for r in rows} == {
+        "ft06": "6x6",
+        "ft10": "10x10",
+        "ft20": "20x5",
+    }
+    ft06_spt = next(r for r in rows if r.instance == "ft06" and r.solver == "spt")
+    assert ft06_spt.reference == 55
+    assert ft06_spt.gap_pct == pytest.approx(100 * (ft06_spt.objective - 55) / 55)
+    with (tmp_path / "r.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == 6
 
 
 def test_evaluate_never_scores_an_invalid_schedule(tmp_path: Path) -> None:
@@ -162,12 +175,14 @@ def test_evaluate_never_scores_an_invalid_schedule(tmp_path: Path) -> None:
         tmp_path / "r.csv",
     )
     assert result.exit_code == 0, result.output
-    assert "failed: invalid" in result.stdout and "failed: timeout" in result.stdout
+    assert "- failed: `test-broken` on ft06" in result.stdout
+    assert ": invalid: " in result.stdout and ": timeout: " in result.stdout
+    assert "| `test-broken` | - | - | 0% |" in result.stdout  # counted, never scored
     rows = {r["solver"]: r for r in csv.DictReader((tmp_path / "r.csv").open())}
     assert rows["test-broken"]["status"] == "invalid"
     assert rows["test-broken"]["objective"] == "" and rows["test-broken"]["gap_pct"] == ""
     assert "op" in rows["test-broken"]["message"]
-    assert rows["test-none"]["objective"] == ""
+    assert rows["test-none"]["status"] == "timeout" and rows["test-none"]["objective"] == ""
     assert rows["test-serial"]["objective"] != ""
 
 
@@ -176,16 +191,30 @@ def test_evaluate_resume_skips_finished_runs(tmp_path: Path) -> None:
     assert (
         run("evaluate", "--suite", "ft", "--solvers", "test-serial", "--csv", table).exit_code == 0
     )
-    assert SerialSolver.calls == 3
+    assert SerialSolver.solved[-3:] == ["ft06", "ft10", "ft20"]  # after the untimed warm-up
+    before = len(SerialSolver.solved)
     result = run(
         "evaluate", "--suite", "ft", "--solvers", "test-serial,spt", "--csv", table, "--resume"
     )
     assert result.exit_code == 0, result.output
-    assert SerialSolver.calls == 3  # nothing run twice
+    assert len(SerialSolver.solved) == before  # nothing run twice
     rows = list(csv.DictReader(table.open()))
     assert sorted((r["instance"], r["solver"]) for r in rows) == sorted(
         (i, s) for i in ("ft06", "ft10", "ft20") for s in ("test-serial", "spt")
     )
+
+
+def test_evaluate_db_keeps_rows_for_the_next_run(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    args = ("evaluate", "--suite", "ft", "--solvers", "test-serial", "--db", db)
+    assert run(*args).exit_code == 0
+    before = len(SerialSolver.solved)
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert len(SerialSolver.solved) == before  # every row reused from the database
+    assert "| `test-serial` |" in again.stdout
+    with Store(db) as store:
+        assert len(store.rows("jobshop", "ft")) == 3
 
 
 def test_solve_fails_cleanly_on_an_invalid_schedule(tmp_path: Path) -> None:
@@ -272,7 +301,10 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_listings() -> None:
     suites = run("suites", "--problem", "jobshop")
     assert suites.exit_code == 0
-    assert "ft\t3" in suites.stdout.splitlines() and "ta-15x15\t10" in suites.stdout.splitlines()
+    listing = {line.split("\t")[0]: line.split("\t")[1:] for line in suites.stdout.splitlines()}
+    assert listing["ft"][0] == "3" and len(listing["ft"][1]) == 16  # frozen: its digest
+    assert listing["ta-15x15"][0] == "10"
+    assert suites.stdout == run("leaderboard", "suites", "--problem", "jobshop").stdout
     solvers = run("solvers", "--problem", "jobshop")
     assert solvers.exit_code == 0
     names = solvers.stdout.split()

@@ -7,9 +7,16 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import schedgym
+import schedgym  # noqa: F401  (registers every problem's env)
+from schedgym.problems import all_problems
 
-ENV_IDS = sorted(schedgym._ENVS)
+ENV_IDS = sorted(problem.env_id for problem in all_problems())
+
+
+def test_every_problem_env_is_registered() -> None:
+    assert "schedgym/JobShop-v0" in ENV_IDS and "schedgym/FleetScheduling-v0" in ENV_IDS
+    for env_id in ENV_IDS:
+        assert env_id in gym.registry
 
 
 def _episode(env: gym.Env, seed: int, max_steps: int = 400) -> list[tuple[int, float]]:

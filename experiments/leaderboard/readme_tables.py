@@ -24,9 +24,9 @@ import yaml
 
 from schedgym.core.errors import InstanceFormatError
 from schedgym.leaderboard.report import ALL, fmt_limit, fmt_score, read_rows_csv, summarise
-from schedgym.leaderboard.spec import get_spec
 from schedgym.leaderboard.store import Row
 from schedgym.leaderboard.suites import frozen_suite
+from schedgym.problems import get_problem
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -62,7 +62,7 @@ def read_entry(folder: Path) -> Entry:
         if not (folder / name).is_file():
             raise InstanceFormatError(folder / name, "missing")
     rows = read_rows_csv(folder / "results.csv")
-    spec = get_spec(meta["problem"])
+    spec = get_problem(meta["problem"])
     suite = frozen_suite(spec, meta["suite"])
     summary = json.loads((folder / "summary.json").read_text())
     if summary.get("suite_sha256") != suite.sha256:
@@ -99,7 +99,7 @@ def render(found: list[Entry]) -> str:
     """Markdown: one table per (problem, suite), entries ranked by their overall headline."""
     out: list[str] = []
     for problem, suite in sorted({(e.meta["problem"], e.meta["suite"]) for e in found}):
-        spec = get_spec(problem)
+        spec = get_problem(problem)
         head = spec.headline
         lines: list[tuple[float, list[str]]] = []
         groups: list[str] = []

@@ -130,6 +130,13 @@ class Sampler:
         return [self.sample(np.random.default_rng([seed, k]), level) for k in range(count)]
 
 
+def looks_like_path(text: str) -> bool:
+    """Whether ``text`` names a file rather than a shipped instance: it exists, has a suffix or
+    a path separator."""
+    path = Path(text)
+    return path.exists() or bool(path.suffix) or any(sep in text for sep in ("/", "\\"))
+
+
 @dataclass(frozen=True)
 class Problem:
     """One scheduling problem, as every tool of the gym sees it (see the module docstring).
@@ -184,14 +191,20 @@ class Problem:
         """Whether ``name`` is a shipped or generated instance name."""
         return self._generated(name) is not None or self.dataset.has_instance(name)
 
-    def load(self, name_or_path: str) -> Any:
-        """A generated or shipped instance by name, else an instance file by path."""
-        found = self._generated(str(name_or_path))
+    def load(self, name_or_path: str | Path) -> Any:
+        """A generated or shipped instance by name, else an instance file by path; anything
+        else raises ``UnknownNameError``."""
+        text = str(name_or_path)
+        found = self._generated(text)
         if found is not None:
             return found[0].instance(found[1])
-        if self.dataset.has_instance(str(name_or_path)):
-            return self.dataset.load(str(name_or_path))
-        return self.load_file(str(name_or_path))
+        if self.dataset.has_instance(text):
+            return self.dataset.load(text)
+        if looks_like_path(text):
+            return self.load_file(text)
+        raise UnknownNameError(
+            f"unknown {self.name} instance {text!r}: not a shipped name nor a file"
+        )
 
     def suite(self, name: str) -> list[str]:
         """Instance names of a suite: named, generated or shipped (raises UnknownNameError)."""
@@ -242,7 +255,7 @@ class Problem:
             )
         if self.stamp is not None:
             return self.stamp(schedule, instance, result, solver, wall_s)
-        return dataclasses.replace(
+        return dataclasses.replace(  # type: ignore[type-var]
             schedule,
             instance=instance.name,
             solver=solver,

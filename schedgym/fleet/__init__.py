@@ -4,14 +4,12 @@ the ``schedgym/FleetScheduling-v0`` environment."""
 from schedgym.fleet.dynamics import Realisation, realise, realise_day
 from schedgym.fleet.formats import read_scenario, write_scenario
 from schedgym.fleet.instance import FleetScenario
-from schedgym.fleet.problem import load_instance
 from schedgym.fleet.schedule import FleetSchedule, read_schedule
 
 __all__ = [
     "FleetScenario",
     "FleetSchedule",
     "Realisation",
-    "load_instance",
     "read_scenario",
     "read_schedule",
     "realise",

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import UnknownNameError
 from schedgym.core.generated import dataclass_fingerprint
 from schedgym.core.problem import Demo, Problem, Sampler, Score
 from schedgym.core.solver import SolveResult
@@ -21,13 +20,8 @@ from schedgym.fleet.schedule import FleetSchedule, read_schedule
 
 def load_instance(name_or_path: str | Path) -> FleetScenario:
     """A shipped scenario by name (``"default"``, ``"default-d7"`` for day 7) or a JSON file."""
-    text = str(name_or_path)
-    if shipped.has_instance(text):
-        return shipped.load(text)
-    path = Path(text)
-    if path.exists() or any(sep in text for sep in ("/", "\\")) or path.suffix:
-        return read_scenario(path)
-    raise UnknownNameError(f"unknown fleet scenario {text!r}: not a shipped name nor a file")
+    scenario: FleetScenario = PROBLEM.load(name_or_path)
+    return scenario
 
 
 def _profit(instance: FleetScenario, schedule: FleetSchedule) -> float:
@@ -88,7 +82,7 @@ PROBLEM = Problem(
     direction="max",
     schedule_type=FleetSchedule,
     dataset=shipped,
-    load_file=load_instance,
+    load_file=read_scenario,
     validate=_profit,
     write_schedule=_write,
     read_schedule=lambda path, instance: read_schedule(path),

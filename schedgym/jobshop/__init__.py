@@ -2,14 +2,12 @@
 
 from schedgym.jobshop.formats import read_instance, write_orlib
 from schedgym.jobshop.instance import JobShopInstance
-from schedgym.jobshop.problem import load_instance
 from schedgym.jobshop.schedule import JobShopSchedule, Operation
 
 __all__ = [
     "JobShopInstance",
     "JobShopSchedule",
     "Operation",
-    "load_instance",
     "read_instance",
     "write_orlib",
 ]

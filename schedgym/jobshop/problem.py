@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import UnknownNameError
 from schedgym.core.problem import Demo, Problem, Sampler, Score
 from schedgym.datasets import jobshop as shipped
 from schedgym.jobshop.formats import read_instance
@@ -18,13 +17,8 @@ from schedgym.jobshop.schedule import JobShopSchedule
 
 def load_instance(name_or_path: str | Path) -> JobShopInstance:
     """A shipped instance by name (``"ta01"``) or an instance file by path."""
-    text = str(name_or_path)
-    if shipped.has_instance(text):
-        return shipped.load(text)
-    path = Path(text)
-    if path.exists() or any(sep in text for sep in ("/", "\\")) or path.suffix:
-        return read_instance(path)
-    raise UnknownNameError(f"unknown job-shop instance {text!r}: not a shipped name nor a file")
+    instance: JobShopInstance = PROBLEM.load(name_or_path)
+    return instance
 
 
 def _makespan(instance: JobShopInstance, schedule: JobShopSchedule) -> int:
@@ -61,8 +55,8 @@ def _sample(rng: np.random.Generator, size: Mapping[str, Any]) -> JobShopInstanc
 #: The small default suite of ``make demo``.
 DEMO_SUITE = ("ft06", "la01", "la02", "la03", "la04", "la05", "ta01", "ta02")
 
-DEMO_SOLVERS = ("spt", "lpt", "mwkr", "mopnr", "fifo", "fdd-mwkr", "random", "ppo-gnn")
-DEMO_SOLVERS += ("ppo-gnn-sample", "cpsat")
+RULES = ("spt", "lpt", "mwkr", "mopnr", "fifo", "fdd-mwkr", "random")
+DEMO_SOLVERS = (*RULES, "ppo-gnn", "ppo-gnn-sample", "cpsat")
 
 #: Metric: makespan (minimised); headline score: mean gap (%) to the best-known bound (the proven
 #: optimum, else the best-known upper bound of ``bounds.csv``). Frozen suites: every family
@@ -76,7 +70,7 @@ PROBLEM = Problem(
     direction="min",
     schedule_type=JobShopSchedule,
     dataset=shipped,
-    load_file=load_instance,
+    load_file=read_instance,
     validate=_makespan,
     write_schedule=_write,
     read_schedule=lambda path, instance: JobShopSchedule.read(path),

@@ -1,6 +1,6 @@
 """Job-shop schedules, the conditions of a dynamic episode, and the schedule JSON file.
 
-The JSON layout (DESIGN.md, stable)::
+The JSON layout (docs/design.md, stable)::
 
     {"problem": "jobshop", "instance": NAME, "solver": NAME, "status": ..., "makespan": INT,
      "wall_time_s": FLOAT,
@@ -108,7 +108,7 @@ class JobShopSchedule:
         return starts
 
     def to_json(self, makespan: int | None = None) -> dict[str, Any]:
-        """The DESIGN.md JSON layout (``makespan`` should come from the validator)."""
+        """The docs/design.md JSON layout (``makespan`` should come from the validator)."""
         data: dict[str, Any] = {
             "problem": "jobshop",
             "instance": self.instance,

@@ -38,6 +38,29 @@ JsonOpt = Annotated[
 ]
 MdOpt = Annotated[Path | None, typer.Option("--markdown", help="Write the Markdown tables.")]
 PlotsOpt = Annotated[Path | None, typer.Option("--plots", help="Folder for the PNG plots.")]
+SolverOptionsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        "-O",
+        help="Solver option KEY=VALUE (YAML value) for every solver, repeatable: e.g. -O mtbf=200 "
+        "-O blocking=true runs the job-shop rules under breakdowns and blocking; -O hint=mwkr "
+        "for cpsat; -O checkpoint=PATH for an agent.",
+    ),
+]
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``["mtbf=200", "blocking=true"]`` -> ``{"mtbf": 200, "blocking": True}`` (YAML values)."""
+    import yaml
+
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UnknownNameError(f"--option {pair!r}: expected KEY=VALUE")
+        options[key.strip()] = yaml.safe_load(value)
+    return options
 
 
 def parse_limits(text: str | None) -> list[float | None]:
@@ -201,6 +224,7 @@ def run(
     json_path: JsonOpt = None,
     md_path: MdOpt = None,
     plots: PlotsOpt = None,
+    option: SolverOptionsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Run solvers on a frozen suite, store every row, print the tables; rerun to resume.
@@ -219,8 +243,17 @@ def run(
     spec = get_problem(problem)
     limits, seed_list = parse_limits(time_limit), parse_seeds(seeds)
     _check_outputs(csv_path, json_path, md_path, plots)
+    chosen_solvers = names_of(solvers, "--solvers")
+    options = parse_options(option)
     plan = make_plan(
-        problem, suite, names_of(solvers, "--solvers"), seed_list, repeats, limits, threads=threads
+        problem,
+        suite,
+        chosen_solvers,
+        seed_list,
+        repeats,
+        limits,
+        options={name: options for name in chosen_solvers},
+        threads=threads,
     )
     path = _db_path(db, create=True)
     env = environment()

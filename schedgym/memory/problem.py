@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import UnknownNameError
 from schedgym.core.generated import dataclass_fingerprint
 from schedgym.core.problem import Demo, Problem, Sampler, Score
 from schedgym.datasets import memory as shipped
@@ -28,19 +27,23 @@ def load_instance(
     ``capacity`` overrides the file's (and is required for a CSV file whose name does not carry
     one); ``variant`` overrides the instance's own (CSV files default to ``pack``).
     """
-    text = str(name_or_path)
-    if shipped.has_instance(text):
-        instance = shipped.load(text)
-        if capacity is not None:
-            instance = instance.with_capacity(capacity)
-    else:
-        path = Path(text)
-        if not (path.exists() or path.suffix or any(sep in text for sep in ("/", "\\"))):
-            raise UnknownNameError(
-                f"unknown memory instance {text!r}: not a shipped name nor a file"
-            )
-        instance = read_instance(path, capacity)
+    instance: MemoryInstance = PROBLEM.configured(capacity=capacity, variant=variant).load(
+        name_or_path
+    )
+    return instance
+
+
+def _settled(instance: MemoryInstance, capacity: int | None, variant: str | None) -> MemoryInstance:
+    if capacity is not None:
+        instance = instance.with_capacity(capacity)
     return instance if variant is None else instance.with_variant(variant)
+
+
+def read_file(
+    path: str | Path, capacity: int | None = None, variant: str | None = None
+) -> MemoryInstance:
+    """An instance file (``.csv`` or ``.json``) under ``capacity`` and ``variant``."""
+    return _settled(read_instance(Path(path), capacity), None, variant)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class ConfiguredDataset:
 
     def load(self, name: str) -> MemoryInstance:
         """The shipped instance ``name`` under this capacity and variant."""
-        return load_instance(name, self.capacity, self.variant)
+        return _settled(shipped.load(name), self.capacity, self.variant)
 
     def has_instance(self, name: str) -> bool:
         """Whether ``name`` is shipped."""
@@ -77,7 +80,7 @@ def configure(problem: Problem, capacity: int | None = None, variant: str | None
     return dataclasses.replace(
         problem,
         dataset=ConfiguredDataset(capacity, variant),
-        load_file=functools.partial(load_instance, capacity=capacity, variant=variant),
+        load_file=functools.partial(read_file, capacity=capacity, variant=variant),
     )
 
 
@@ -130,7 +133,7 @@ PROBLEM = Problem(
     direction="min",
     schedule_type=MemoryMapping,
     dataset=shipped,
-    load_file=load_instance,
+    load_file=read_file,
     validate=_objective,
     write_schedule=_write,
     read_schedule=read_mapping,

@@ -3,7 +3,6 @@
 from schedgym.socdag.application import Application
 from schedgym.socdag.formats import read_application, read_instance
 from schedgym.socdag.instance import SoCDAGInstance
-from schedgym.socdag.problem import load_instance
 from schedgym.socdag.schedule import Conditions, SoCDAGSchedule, TaskSlot
 
 __all__ = [
@@ -12,7 +11,6 @@ __all__ = [
     "SoCDAGInstance",
     "SoCDAGSchedule",
     "TaskSlot",
-    "load_instance",
     "read_application",
     "read_instance",
 ]

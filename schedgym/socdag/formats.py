@@ -1,7 +1,7 @@
 """Readers and writers of SoC-DAG files: schedgym's interchange and application JSON, the
 Standard Task Graph Set and DS3.
 
-**Interchange JSON** (an instance; read and written; DESIGN.md, stable)::
+**Interchange JSON** (an instance; read and written; docs/design.md, stable)::
 
     {"tasks": [{"id": I, "name": STR}], "edges": [{"src": I, "dst": I, "data": FLOAT}],
      "pes": [{"id": P, "type": STR}], "exec_time": [[FLOAT or null per PE] per task],

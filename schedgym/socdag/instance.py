@@ -4,7 +4,7 @@ An instance is one task graph on one platform: an execution-time table per (task
 (``null`` in files) where a PE cannot run a task (unrelated processing elements), and edges
 carrying ``data``; an edge between tasks on different PEs ``p != q`` costs
 ``latency[p][q] + data / bandwidth[p][q]`` (:mod:`schedgym.hardware.platform`), nothing on one PE.
-:meth:`SoCDAGInstance.to_json` builds the interchange JSON of DESIGN.md; its files are read and
+:meth:`SoCDAGInstance.to_json` builds the interchange JSON of docs/design.md; its files are read and
 written by :mod:`schedgym.socdag.formats` (layout there), shipped instances are in
 :mod:`schedgym.datasets.socdag`, and :func:`schedgym.socdag.problem.load_instance` takes either.
 """

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import UnknownNameError
 from schedgym.core.generated import GeneratedSuite, dataclass_fingerprint
 from schedgym.core.problem import Demo, Problem, Sampler, Score
 from schedgym.datasets import socdag as shipped
@@ -23,13 +22,8 @@ def load_instance(name_or_path: str | Path | SoCDAGInstance) -> SoCDAGInstance:
     """A shipped instance by name (``"topcuoglu"``, ``"ds3-wifi-tx"``) or a file by path."""
     if isinstance(name_or_path, SoCDAGInstance):
         return name_or_path
-    text = str(name_or_path)
-    if shipped.has_instance(text):
-        return shipped.load(text)
-    path = Path(text)
-    if path.exists() or any(sep in text for sep in ("/", "\\")) or path.suffix:
-        return read_instance(path)
-    raise UnknownNameError(f"unknown socdag instance {text!r}: not a shipped name nor a file")
+    instance: SoCDAGInstance = PROBLEM.load(name_or_path)
+    return instance
 
 
 def _makespan(instance: SoCDAGInstance, schedule: SoCDAGSchedule) -> float:
@@ -79,7 +73,7 @@ PROBLEM = Problem(
     direction="min",
     schedule_type=SoCDAGSchedule,
     dataset=shipped,
-    load_file=load_instance,
+    load_file=read_instance,
     validate=_makespan,
     write_schedule=_write,
     read_schedule=lambda path, instance: SoCDAGSchedule.read(path),

@@ -1,6 +1,6 @@
 """SoC-DAG schedules, the conditions of a stream episode, and the schedule JSON file.
 
-The JSON layout (DESIGN.md, stable)::
+The JSON layout (docs/design.md, stable)::
 
     {"problem": "socdag", "instance": NAME, "solver": NAME, "status": ..., "makespan": FLOAT,
      "wall_time_s": FLOAT, "tasks": [{"task": I, "pe": P, "start": S, "end": E}, ...]}
@@ -127,7 +127,7 @@ class SoCDAGSchedule:
         return pe
 
     def to_json(self, makespan: float | None = None) -> dict[str, Any]:
-        """The DESIGN.md layout (``makespan`` should come from the validator)."""
+        """The docs/design.md layout (``makespan`` should come from the validator)."""
         data: dict[str, Any] = {
             "problem": "socdag",
             "instance": self.instance,

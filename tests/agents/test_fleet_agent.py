@@ -20,10 +20,10 @@ from agents.fleet.solver import FleetAgentSolver
 from baselines.fleet.clairvoyant import ClairvoyantSolver
 from baselines.fleet.policies import GreedyDispatcher
 from schedgym.core.solver import Budget, load_solver
+from schedgym.fleet.dynamics import realise
 from schedgym.fleet.env import FleetSchedulingEnv
+from schedgym.fleet.formats import write_scenario
 from schedgym.fleet.generator import default_scenario
-from schedgym.fleet.instance import write_scenario
-from schedgym.fleet.realisation import realise
 from schedgym.fleet.simulator import FleetSimulator
 from schedgym.fleet.validate import replay_schedule, validate_schedule
 from tests.fleet.scripts import small

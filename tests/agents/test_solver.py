@@ -12,7 +12,7 @@ from agents.checkpoint import CheckpointError, atomic_save, make_payload
 from agents.solver import PPOGNNSampleSolver, PPOGNNSolver
 from schedgym.core.solver import Budget
 from schedgym.jobshop.generator import taillard_instance
-from schedgym.jobshop.instance import load_instance
+from schedgym.jobshop.problem import load_instance
 from schedgym.jobshop.validate import validate_schedule
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents.sweep import run_sweep, sweep_table
-from agents.train import sweep_configs, train_command
+from agents.command import train_command
+from agents.sweep import run_sweep, sweep_configs, sweep_table
 from tests.agents.test_train import small_config
 
 GRID = {"seed": [0, 1]}

@@ -16,10 +16,11 @@ import torch
 import yaml
 
 from agents.checkpoint import load_checkpoint, policy_from_payload
+from agents.command import train_command
 from agents.config import ConfigError, TrainConfig
 from agents.rollout import run_episodes
 from agents.run import EnvPool, greedy_makespans, seeded_instances
-from agents.train import main, train, train_command
+from agents.train import main, train
 
 ROOT = Path(__file__).resolve().parents[2]
 SIX = {
@@ -151,7 +152,7 @@ def test_config_errors_name_the_field(tmp_path: Path) -> None:
 def test_shipped_config_parses_and_sweep_names_runs(tmp_path: Path) -> None:
     config = TrainConfig.from_yaml(ROOT / "experiments" / "configs" / "jobshop_ppo.yaml")
     assert config.env_id == "schedgym/JobShop-v0"
-    from agents.train import sweep_configs
+    from agents.sweep import sweep_configs
 
     runs = sweep_configs(config, {"seed": [1, 2], "self_label.samples": [8]})
     assert [r.name for r in runs] == [

@@ -10,7 +10,7 @@ from schedgym.core.solver import Budget
 from schedgym.datasets import memory as shipped
 from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import Buffer, MemoryInstance
-from schedgym.memory.state import PlacementState, visiting_order
+from schedgym.memory.simulator import PlacementState, visiting_order
 from schedgym.memory.validate import validate_mapping
 
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from schedgym.fleet.dynamics import Realisation, quiet_day
 from schedgym.fleet.generator import generate_scenario
 from schedgym.fleet.instance import Aircraft, Demand, FleetScenario, Uncertainty, Vertiport
-from schedgym.fleet.realisation import Realisation, quiet_day
 from schedgym.hardware.aircraft import AircraftType
 
 # 20 km apart at 240 km/h plus 5 min of take-off and landing: 10 minutes, one epoch; 125 units.

@@ -1,26 +1,17 @@
-"""``schedgym solve/evaluate --problem fleet`` through the CLI, with the fleet adapter wired in
-the way the one-line ``PROBLEMS`` entry will wire it."""
+"""``schedgym solve/evaluate --problem fleet`` through the CLI (the problem from the registry, the
+baselines from their entry points)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from baselines.fleet import register_local
 from schedgym import cli
+from schedgym.leaderboard.report import read_rows_csv
 
 runner = CliRunner(env={"COLUMNS": "160"})
-
-
-@pytest.fixture(autouse=True)
-def fleet_wired(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(cli.PROBLEMS, "fleet", "schedgym.fleet.evaluation:ADAPTER")
-    register_local()
-    yield
 
 
 def test_solve_writes_a_validated_day_and_its_plot(tmp_path: Path) -> None:
@@ -49,11 +40,15 @@ def test_solve_writes_a_validated_day_and_its_plot(tmp_path: Path) -> None:
 
 
 def test_evaluate_a_suite_and_bad_input(tmp_path: Path) -> None:
-    result = runner.invoke(
-        cli.app, ["evaluate", "-p", "fleet", "--suite", "default", "--solvers", "random,greedy"]
-    )
+    table = tmp_path / "rows.csv"
+    args = ["evaluate", "-p", "fleet", "--suite", "default", "--solvers", "random,greedy"]
+    result = runner.invoke(cli.app, [*args, "--csv", str(table)])
     assert result.exit_code == 0, result.output
-    assert "dfw-8v40a-d0" in result.output and "8v40a" in result.output
+    assert "### fleet / default (1 instances)" in result.stdout
+    assert "| solver | 8v40a | all | feasible | mean s |" in result.stdout
+    rows = read_rows_csv(table)
+    assert {(r.instance, r.size_group) for r in rows} == {("dfw-8v40a-d0", "8v40a")}
+    assert [r.solver for r in rows] == ["random", "greedy"] and all(r.scored for r in rows)
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x", "vertiports": []}')
     result = runner.invoke(

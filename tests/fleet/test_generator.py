@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from schedgym.fleet.dynamics import demand_rates, max_flight_epochs, realise
 from schedgym.fleet.generator import FleetGenerator, default_scenario, generate_scenario
-from schedgym.fleet.realisation import demand_rates, max_flight_epochs, realise
 
 
 def test_same_seed_same_scenario_and_sizes_in_range() -> None:

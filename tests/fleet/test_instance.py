@@ -9,8 +9,9 @@ import pytest
 
 from schedgym.core.errors import InstanceFormatError, UnknownNameError
 from schedgym.datasets import fleet as shipped
+from schedgym.fleet.formats import read_scenario, write_scenario
 from schedgym.fleet.generator import default_scenario
-from schedgym.fleet.instance import load_scenario, read_scenario, write_scenario
+from schedgym.fleet.problem import load_instance
 from schedgym.hardware.aircraft import AircraftType, read_aircraft_types
 
 
@@ -31,15 +32,15 @@ def test_json_round_trip(tmp_path: Path) -> None:
 
 
 def test_shipped_names_days_and_suites() -> None:
-    assert load_scenario("default").name == "dfw-8v40a"
-    day = load_scenario("default-d7")
+    assert load_instance("default").name == "dfw-8v40a"
+    day = load_instance("default-d7")
     assert day.day_seed == 7 and day.name == "dfw-8v40a-d7"
     assert day.with_day(None).name == "dfw-8v40a" and day.with_day(2).name == "dfw-8v40a-d2"
     assert len(shipped.suite("default20")) == 20 and shipped.suite("dfw-8v40a-d3") == [
         "dfw-8v40a-d3"
     ]
     with pytest.raises(UnknownNameError):
-        load_scenario("no-such-scenario")
+        load_instance("no-such-scenario")
     with pytest.raises(UnknownNameError):
         shipped.suite("nope")
 

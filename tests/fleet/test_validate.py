@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from schedgym.core.errors import InstanceFormatError, InvalidScheduleError
+from schedgym.fleet.dynamics import realise
 from schedgym.fleet.kernels import F_ARRIVE, F_PAX
-from schedgym.fleet.realisation import realise
 from schedgym.fleet.schedule import read_schedule
 from schedgym.fleet.simulator import FleetSimulator
 from schedgym.fleet.validate import replay_schedule, validate_schedule

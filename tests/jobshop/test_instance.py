@@ -9,7 +9,8 @@ import pytest
 
 from schedgym.core.errors import InstanceFormatError
 from schedgym.datasets import jobshop as shipped
-from schedgym.jobshop.instance import JobShopInstance, read_instance, write_orlib
+from schedgym.jobshop.formats import read_instance, write_orlib
+from schedgym.jobshop.instance import JobShopInstance
 
 
 def same(a: JobShopInstance, b: JobShopInstance) -> bool:

@@ -10,8 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from schedgym.jobshop import JobShopInstance, JobShopSchedule, Operation, load_instance
-from schedgym.jobshop.gantt import gantt_ansi, gantt_figure, gantt_rgb, save_gantt
+from schedgym.jobshop import JobShopInstance, JobShopSchedule, Operation
+from schedgym.jobshop.problem import load_instance
+from schedgym.jobshop.render import gantt_ansi, gantt_figure, gantt_rgb, save_gantt
 from schedgym.jobshop.schedule import Conditions
 
 
@@ -118,6 +119,6 @@ def test_large_instance_renders(tmp_path) -> None:
 
 
 def test_import_schedgym_does_not_import_matplotlib() -> None:
-    code = "import sys, schedgym, schedgym.jobshop.gantt; print('matplotlib' in sys.modules)"
+    code = "import sys, schedgym, schedgym.jobshop.render; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

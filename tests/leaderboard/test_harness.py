@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from schedgym.core.errors import UnknownNameError
-from schedgym.leaderboard.harness import make_plan, run_leaderboard, solver_config
+from schedgym.leaderboard.harness import make_plan, run_leaderboard
 from schedgym.leaderboard.report import summarise
-from schedgym.leaderboard.spec import get_spec
 from schedgym.leaderboard.store import Row, Store
+from schedgym.leaderboard.worker import solver_config
+from schedgym.problems import get_problem
 
 
 def outcome_of(row: Row) -> tuple[object, ...]:
@@ -30,7 +31,7 @@ def test_a_broken_solver_from_an_entry_point_fails_and_is_not_scored(
     assert len(broken) == 3
     assert all(r.status == "invalid" and r.objective is None and r.gap_pct is None for r in broken)
     assert "starts at 0 before op 0 of its job ends" in broken[0].message
-    cells = {(c.solver, c.group): c for c in summarise(outcome.rows, get_spec("jobshop"))}
+    cells = {(c.solver, c.group): c for c in summarise(outcome.rows, get_problem("jobshop"))}
     assert cells[("test-broken", "all")].scored == 0
     assert cells[("test-broken", "all")].scores == (None,)
     assert cells[("mwkr", "all")].feasibility == 1.0

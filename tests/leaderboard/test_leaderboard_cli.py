@@ -85,7 +85,7 @@ def test_env_var_names_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     [
         (("--suite", "nope", "--solvers", "mwkr"), "not a frozen leaderboard suite"),
         (("--suite", "ft", "--solvers", "mwkr,nope"), "unknown solver 'nope'"),
-        (("--suite", "ft", "--solvers", "mwkr", "-p", "nope"), "no leaderboard for problem"),
+        (("--suite", "ft", "--solvers", "mwkr", "-p", "nope"), "unknown problem 'nope'"),
         (("--suite", "ft", "--solvers", "mwkr", "-t", "soon"), "not a number of seconds"),
         (("--suite", "ft", "--solvers", "mwkr", "--seeds", "a"), "--seeds"),
         (("--suite", "ft", "--solvers", "mwkr", "--backend", "dask"), "unknown backend"),

@@ -9,8 +9,8 @@ import pytest
 
 from schedgym.leaderboard.harness import make_plan, run_leaderboard
 from schedgym.leaderboard.report import markdown, summarise
-from schedgym.leaderboard.spec import get_spec
 from schedgym.leaderboard.store import Row
+from schedgym.problems import get_problem
 
 pytest.importorskip("ray")
 
@@ -34,8 +34,8 @@ def test_ray_matches_local_on_a_small_jobshop_suite(
     fanned = run_leaderboard(plan, tmp_path / "ray.sqlite", backend="ray", workers=2)
     assert fanned.new == len(fanned.rows) == 8 * 4 * 2
     assert list(map(outcome_of, fanned.rows)) == list(map(outcome_of, local.rows))
-    spec = get_spec("jobshop")
-    tables = [markdown(summarise(o.rows, spec), spec, "demo") for o in (local, fanned)]
+    jobshop = get_problem("jobshop")
+    tables = [markdown(summarise(o.rows, jobshop), jobshop, "demo") for o in (local, fanned)]
     assert scores_only(tables[0]) == scores_only(tables[1])
     threads = {r.message for r in fanned.rows if r.solver == "test-env"}
     assert threads == {"RuntimeError: OMP_NUM_THREADS=1"}

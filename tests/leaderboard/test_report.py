@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from schedgym.core.problem import Score
 from schedgym.leaderboard.report import (
     aggregate,
     markdown,
@@ -17,8 +18,8 @@ from schedgym.leaderboard.report import (
     summarise,
     write_rows_csv,
 )
-from schedgym.leaderboard.spec import Score, get_spec
 from schedgym.leaderboard.store import Row
+from schedgym.problems import get_problem
 
 
 def row(
@@ -51,6 +52,7 @@ def row(
     )
 
 
+JOBSHOP = get_problem("jobshop")
 ROWS = [
     row("a", "x", 110.0, 1.0),
     row("b", "x", 120.0, 2.0, hit=True),
@@ -62,7 +64,7 @@ ROWS = [
 
 
 def test_cells_per_solver_and_group() -> None:
-    cells = {(c.solver, c.group): c for c in summarise(ROWS, get_spec("jobshop"))}
+    cells = {(c.solver, c.group): c for c in summarise(ROWS, JOBSHOP)}
     x = cells[("x", "10x5")]
     assert (x.runs, x.scored, x.budget_hits) == (2, 2, 1)
     assert x.scores[0] == pytest.approx(15.0)
@@ -72,30 +74,30 @@ def test_cells_per_solver_and_group() -> None:
     assert cells[("x", "all")].feasibility == pytest.approx(2 / 3)
     assert cells[("x", "all")].scores[0] == pytest.approx(15.0)  # the failure is not scored
     assert cells[("y", "all")].scores[0] == pytest.approx(50.0 / 3)
-    assert [c.group for c in summarise(ROWS, get_spec("jobshop"))][:3] == ["10x5", "15x15", "all"]
+    assert [c.group for c in summarise(ROWS, JOBSHOP)][:3] == ["10x5", "15x15", "all"]
 
 
 def test_ratio_to_a_solver_and_other_directions() -> None:
-    spec = dataclasses.replace(
-        get_spec("jobshop"),
+    problem = dataclasses.replace(
+        JOBSHOP,
         scores=(
             Score.ratio_to_solver("y"),
             Score.objective("profit", lower_is_better=False),
             Score.ratio("per instance", lambda name: 10.0),
         ),
     )
-    cells = {(c.solver, c.group): c for c in summarise(ROWS, spec)}
+    cells = {(c.solver, c.group): c for c in summarise(ROWS, problem)}
     ratio, objective, per_instance = cells[("x", "all")].scores
     assert ratio == pytest.approx(math.sqrt(1.1 * 1.2))  # geometric mean over a and b
     assert objective == pytest.approx(115.0)
     assert per_instance == pytest.approx(11.5)
     assert cells[("y", "all")].scores[0] == pytest.approx(1.0)
-    text = markdown(summarise(ROWS, spec), spec, "t")
+    text = markdown(summarise(ROWS, problem), problem, "t")
     assert "ratio to y" in text and "1.149" in text
 
 
 def test_markdown_shows_failures_as_not_feasible() -> None:
-    text = markdown(summarise(ROWS, get_spec("jobshop")), get_spec("jobshop"), "jobshop / s")
+    text = markdown(summarise(ROWS, JOBSHOP), JOBSHOP, "jobshop / s")
     assert "| `x` | 15.00 | - | 15.00 | 67% | 2.000 |" in text
     assert "| `x` | 15x15 | 1 | 0% | - | 3.000 | 3.000 | 0 |" in text
 

@@ -15,7 +15,7 @@ import pytest
 
 from schedgym.leaderboard.harness import make_plan, run_leaderboard
 from schedgym.leaderboard.report import markdown, summarise
-from schedgym.leaderboard.spec import get_spec
+from schedgym.problems import get_problem
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -45,8 +45,8 @@ def table_without_times(db: Path, solvers: list[str]) -> str:
     """The Markdown table of ``solvers`` on the suite, wall-time columns dropped."""
     plan = make_plan("jobshop", SUITE, solvers)
     rows = run_leaderboard(plan, db).rows  # everything is stored: nothing runs
-    spec = get_spec("jobshop")
-    lines = markdown(summarise(rows, spec), spec, SUITE).splitlines()
+    jobshop = get_problem("jobshop")
+    lines = markdown(summarise(rows, jobshop), jobshop, SUITE).splitlines()
     return "\n".join("|".join(line.split("|")[:-4]) for line in lines)
 
 

@@ -10,7 +10,7 @@ import pytest
 from experiments import demo
 from experiments.leaderboard import readme_tables
 from schedgym.core.errors import InstanceFormatError
-from schedgym.leaderboard.spec import get_spec, landed_problems
+from schedgym.problems import all_problems
 
 
 def test_readme_tables_are_generated_from_the_submissions() -> None:
@@ -42,10 +42,9 @@ def test_demo_prints_tables_and_writes_plots(
     out = capsys.readouterr().out
     assert "### jobshop / demo (8 instances)" in out and "| `cpsat` |" in out
     names = {p.name for p in tmp_path.iterdir()}
-    for problem in landed_problems():
-        spec = get_spec(problem)
-        assert f"### {problem} / {spec.demo_suite} (" in out
-        assert f"{problem}_{spec.demo_suite}_budget.png" in names
+    for problem in all_problems():
+        assert f"### {problem.name} / {problem.demo.suite} (" in out
+        assert f"{problem.name}_{problem.demo.suite}_budget.png" in names
     assert {
         "jobshop_demo_budget.png",
         "jobshop_demo_groups.png",

@@ -1,32 +1,21 @@
-"""``schedgym solve/evaluate --problem memory`` through the shared CLI, with the memory adapter
-plugged into ``PROBLEMS`` here (the one line the CLI needs) and baselines registered locally."""
+"""``schedgym solve/evaluate --problem memory`` through the shared CLI (the problem comes from
+the registry, the baselines from their entry points)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from baselines.memory import SOLVERS, solver_class
 from schedgym import cli
-from schedgym.core.solver import register_solver
 from schedgym.datasets import memory as shipped
+from schedgym.leaderboard.report import read_rows_csv
 from schedgym.memory.formats import read_instance, write_csv
-from schedgym.memory.mapping import read_mapping
+from schedgym.memory.schedule import read_mapping
 from schedgym.memory.validate import validate_mapping
 
 runner = CliRunner(env={"COLUMNS": "160"})
-
-
-@pytest.fixture(autouse=True)
-def memory_problem(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(cli.PROBLEMS, "memory", "schedgym.memory.evaluation:ADAPTER")
-    for name in SOLVERS:
-        register_solver("memory", name, solver_class(name))
-    yield
 
 
 def test_solve_writes_a_validated_mapping_and_a_plot(tmp_path: Path) -> None:
@@ -45,7 +34,23 @@ def test_evaluate_a_single_instance_suite() -> None:
     args = ["evaluate", "-p", "memory", "--suite", "assign-00", "--solvers", "xla-greedy,best-fit"]
     result = runner.invoke(cli.app, args)
     assert result.exit_code == 0, result.output
-    assert "assign-00" in result.output and "xla-greedy" in result.output
+    assert "### memory / assign-00 (1 instances)" in result.stdout
+    assert "| `xla-greedy` |" in result.stdout and "| `best-fit` |" in result.stdout
+
+
+def test_evaluate_under_a_capacity_writes_leaderboard_rows(tmp_path: Path) -> None:
+    table = tmp_path / "rows.csv"
+    args = ["evaluate", "-p", "memory", "--suite", "pack-00", "--solvers", "first-fit"]
+    result = runner.invoke(cli.app, [*args, "--capacity", "100000", "--csv", str(table)])
+    assert result.exit_code == 0, result.output
+    rows = read_rows_csv(table)
+    assert [(r.suite, r.instance, r.solver) for r in rows] == [
+        ("pack-00[capacity=100000]", "pack-00", "first-fit")
+    ]
+    assert rows[0].reference is None  # the shipped reference holds for the shipped capacity
+    other = ["evaluate", "-p", "jobshop", "--suite", "ft06", "--solvers", "mwkr", "--capacity", "9"]
+    refused = runner.invoke(cli.app, other)
+    assert refused.exit_code == 2 and "--capacity does not apply" in refused.output
 
 
 def test_malformed_csv_is_one_error_line_and_no_output(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The CLI adapter (ProblemAdapter protocol), suite evaluation, mapping plots, shipped suites."""
+"""The memory problem descriptor (load, suites, references, gaps, settings), run_one, suite
+evaluation through the harness, mapping plots, shipped suites."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ import numpy as np
 import pytest
 
 from schedgym.core.errors import InvalidScheduleError, UnknownNameError
-from schedgym.core.report import ProblemAdapter, run_one
+from schedgym.core.problem import Problem
+from schedgym.core.run import run_one
 from schedgym.core.solver import Budget, SolveResult, register_solver
 from schedgym.datasets import memory as shipped
 from schedgym.datasets.memory.build import build
-from schedgym.memory.evaluation import ADAPTER, evaluate_suite
+from schedgym.leaderboard.harness import make_plan, run_leaderboard
 from schedgym.memory.formats import write_csv
 from schedgym.memory.instance import MemoryInstance
-from schedgym.memory.mapping import MemoryMapping
-from schedgym.memory.plot import mapping_ansi, mapping_rgb
-from schedgym.memory.state import PlacementState, visiting_order
+from schedgym.memory.problem import PROBLEM
+from schedgym.memory.render import mapping_ansi, mapping_rgb
+from schedgym.memory.schedule import MemoryMapping
+from schedgym.memory.simulator import PlacementState, visiting_order
+from schedgym.problems import get_problem
 
 
 class LowestFit:
@@ -45,55 +49,71 @@ register_solver("memory", "test-lowest", LowestFit)
 register_solver("memory", "test-broken", lambda: LowestFit(broken=True))
 
 
-def test_adapter_follows_the_protocol() -> None:
-    adapter: ProblemAdapter = ADAPTER
-    inst = adapter.load_instance("pack-02")
-    assert adapter.instance_name(inst) == "pack-02"
-    assert adapter.size_group(inst).startswith("pack ")
-    assert adapter.reference("pack-02") == float(inst.capacity)
-    assert adapter.reference("not-shipped") is None
-    assert "pack" in adapter.suite_names() and len(adapter.suite("pack")) == 20
-    assert adapter.gap(110.0, 100.0) == pytest.approx(0.1)
+def test_descriptor_describes_the_problem() -> None:
+    assert isinstance(PROBLEM, Problem) and get_problem("memory") is PROBLEM
+    assert PROBLEM.name == "memory" and PROBLEM.direction == "min"
+    assert PROBLEM.schedule_type is MemoryMapping
+    inst = PROBLEM.load("pack-02")
+    assert inst.name == "pack-02" and PROBLEM.has_instance("pack-02")
+    assert PROBLEM.group_of(inst).startswith("pack ")
+    assert PROBLEM.reference("pack-02") == float(inst.capacity)
+    assert PROBLEM.reference("not-shipped") is None
+    assert "pack" in PROBLEM.suite_names() and len(PROBLEM.suite("pack")) == 20
+    assert PROBLEM.gap(110.0, 100.0) == pytest.approx(0.1)
     with pytest.raises(UnknownNameError):
-        adapter.suite("nope")
+        PROBLEM.suite("nope")
 
 
 def test_run_one_scores_valid_and_fails_invalid(tmp_path: Path) -> None:
-    inst = ADAPTER.load_instance("assign-01")
-    good = run_one(ADAPTER, "assign-01", inst, "test-lowest", LowestFit(), Budget())
+    inst = PROBLEM.load("assign-01")
+    good = run_one(PROBLEM, "assign-01", inst, "test-lowest", LowestFit(), Budget())
     assert good.scored and good.objective is not None and good.gap_pct is not None
     assert good.schedule.solver == "test-lowest" and good.schedule.capacity == inst.capacity
-    bad = run_one(ADAPTER, "assign-01", inst, "test-broken", LowestFit(True), Budget())
+    assert good.schedule.instance == "assign-01" and good.schedule.status == "feasible"
+    bad = run_one(PROBLEM, "assign-01", inst, "test-broken", LowestFit(True), Budget())
     assert not bad.scored and bad.status == "invalid" and "overlap" in bad.message
     out = tmp_path / "mapping.json"
-    ADAPTER.write_schedule(good.schedule, good.objective, out)
+    PROBLEM.write_schedule(good.schedule, good.objective, out)
     data = json.loads(out.read_text())
     assert data["problem"] == "memory" and data["objective"] == good.objective
     assert len(data["buffers"]) == inst.num_buffers and data["peak"] <= data["capacity"]
+    assert PROBLEM.validate(inst, PROBLEM.read_schedule(out, inst)) == good.objective
     png = tmp_path / "mapping.png"
-    ADAPTER.render(inst, good.schedule, png, "png")
+    PROBLEM.render(inst, good.schedule, png, "png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(InvalidScheduleError, match="not a MemoryMapping"):
+        PROBLEM.finish(inst, SolveResult("not a mapping", "x", "feasible", 0.0), "x", 0.0)
     with pytest.raises(InvalidScheduleError):
-        ADAPTER.validate(inst, "not a mapping")
+        PROBLEM.validate(inst, "not a mapping")
 
 
-def test_evaluate_suite_and_configured_adapter(tmp_path: Path) -> None:
-    records = evaluate_suite(["pack-00", "pack-01"], ["test-lowest"], Budget())
-    assert [r.instance for r in records] == ["pack-00", "pack-01"]
-    assert all(r.scored and r.gap_pct is not None and r.gap_pct >= 0 for r in records)
-    inst = ADAPTER.load_instance("pack-00")
+def test_suite_evaluation_and_configured_problem(tmp_path: Path) -> None:
+    plan = make_plan("memory", "pack", ["test-lowest"], frozen_only=False)
+    rows = run_leaderboard(plan, tmp_path / "r.sqlite").rows
+    assert [r.instance for r in rows] == shipped.suite("pack")
+    assert all(r.scored and r.gap_pct is not None and r.gap_pct >= 0 for r in rows)
+    inst = PROBLEM.load("pack-00")
     path = tmp_path / "mine.csv"
     write_csv(inst, path)
-    adapter = ADAPTER.configured(capacity=inst.capacity, variant="assign")
-    loaded = adapter.load_instance(str(path))
+    configured = PROBLEM.configured(capacity=inst.capacity, variant="assign")
+    loaded = configured.load(str(path))
     assert loaded.variant == "assign" and loaded.capacity == inst.capacity
-    assert adapter.reference("pack-00") is None
+    assert configured.load("pack-00").variant == "assign"
+    assert configured.reference("pack-00") is None
+    assert PROBLEM.configured() is PROBLEM
+    settings = {"capacity": inst.capacity // 2, "variant": "assign"}
+    plan = make_plan("memory", "pack-00", ["test-lowest"], settings=settings, frozen_only=False)
+    assert plan.suite.name == f"pack-00[capacity={inst.capacity // 2},variant=assign]"
+    rows = run_leaderboard(plan, tmp_path / "r.sqlite").rows
+    assert len(rows) == 1 and rows[0].scored and rows[0].reference is None
     with pytest.raises(UnknownNameError):
-        evaluate_suite(["nope"], ["test-lowest"], Budget())
+        make_plan("memory", "nope", ["test-lowest"], frozen_only=False)
+    with pytest.raises(UnknownNameError, match="--capacity does not apply"):
+        get_problem("jobshop").configured(capacity=4)
 
 
 def test_plots() -> None:
-    inst = ADAPTER.load_instance("assign-02")
+    inst = PROBLEM.load("assign-02")
     mapping = LowestFit().solve(inst, Budget()).schedule
     assert mapping is not None
     image = mapping_rgb(inst, mapping)

@@ -18,7 +18,8 @@ from schedgym.memory.formats import (
     write_csv,
     write_json,
 )
-from schedgym.memory.instance import Buffer, MemoryInstance, load_instance
+from schedgym.memory.instance import Buffer, MemoryInstance
+from schedgym.memory.problem import load_instance
 
 BUFFERS = [
     Buffer(0, 0, 3, 4, (0, 2), (0,)),

@@ -13,7 +13,7 @@ from schedgym.core.errors import InstanceFormatError, InvalidScheduleError
 from schedgym.hardware.memory import two_tier
 from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import Buffer, MemoryInstance
-from schedgym.memory.mapping import MemoryMapping, read_mapping
+from schedgym.memory.schedule import MemoryMapping, read_mapping
 from schedgym.memory.validate import validate_mapping
 
 # time:   0 1 2 3 4 5 6 7        a valid packing at capacity 8 (peak 8 = peak live load):

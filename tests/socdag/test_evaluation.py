@@ -1,4 +1,4 @@
-"""The socdag ProblemAdapter: the CLI's protocol, run_one, files."""
+"""The socdag problem descriptor: load, suites, references, gaps, run_one, files, and the CLI."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import pytest
 from baselines.socdag.cpsat import SoCDAGCPSAT
 from baselines.socdag.listsched import CPOP, HEFT, PEFT
 from baselines.socdag.runtime import ETF, HEFTRT, MET, RandomScheduler
-from schedgym.core.report import ProblemAdapter, run_one
-from schedgym.core.solver import Budget, register_solver
-from schedgym.socdag.evaluation import ADAPTER, evaluate_suite
+from schedgym.core.errors import InvalidScheduleError
+from schedgym.core.problem import Problem
+from schedgym.core.run import run_one
+from schedgym.core.solver import Budget, SolveResult, register_solver
+from schedgym.leaderboard.harness import make_plan, run_leaderboard
+from schedgym.problems import get_problem
+from schedgym.socdag.problem import PROBLEM
 from schedgym.socdag.schedule import SoCDAGSchedule
 
 SOLVERS = {
@@ -26,30 +30,44 @@ def _registered() -> None:
         register_solver("socdag", name, cls)
 
 
-def test_adapter_follows_the_protocol() -> None:
-    for name in ProblemAdapter.__dict__:
-        if not name.startswith("_"):
-            assert hasattr(ADAPTER, name), name
-    assert ADAPTER.problem == "socdag" and ADAPTER.objective_name == "makespan"
-    inst = ADAPTER.load_instance("rand-12x3-00")
-    assert ADAPTER.instance_name(inst) == "rand-12x3-00"
-    assert ADAPTER.size_group(inst) == "12tx3p"
-    assert set(ADAPTER.suite_names()) >= {"all", "ds3", "topcuoglu", "rand-12x3"}
-    assert ADAPTER.reference("topcuoglu") == 73.0 and ADAPTER.reference("x") is None
-    assert ADAPTER.gap(80.0, 73.0) == pytest.approx(7 / 73)
+def test_descriptor_is_registered_and_describes_the_problem() -> None:
+    assert isinstance(PROBLEM, Problem) and get_problem("socdag") is PROBLEM
+    assert PROBLEM.name == "socdag" and PROBLEM.objective_name == "makespan"
+    assert PROBLEM.direction == "min" and PROBLEM.schedule_type is SoCDAGSchedule
+    inst = PROBLEM.load("rand-12x3-00")
+    assert inst.name == "rand-12x3-00" and PROBLEM.has_instance("rand-12x3-00")
+    assert PROBLEM.group_of(inst) == "12tx3p"
+    assert set(PROBLEM.suite_names()) >= {"all", "ds3", "topcuoglu", "rand-12x3"}
+    assert "socdag-gen1-s0-n20" in PROBLEM.suite_names()
+    assert PROBLEM.suite("rand-12x3")[0] == "rand-12x3-00"
+    assert PROBLEM.reference("topcuoglu") == 73.0 and PROBLEM.reference("x") is None
+    assert PROBLEM.gap(80.0, 73.0) == pytest.approx(7 / 73)
+    assert [s.name for s in PROBLEM.scores] == ["ratio to heft", "SLR", "gap % to CP-SAT"]
 
 
 def test_run_one_validates_writes_and_draws(tmp_path) -> None:
-    inst = ADAPTER.load_instance("topcuoglu")
-    record = run_one(ADAPTER, "topcuoglu", inst, "heft", HEFT(), Budget())
+    inst = PROBLEM.load("topcuoglu")
+    record = run_one(PROBLEM, "topcuoglu", inst, "heft", HEFT(), Budget())
     assert record.objective == 80.0 and record.gap_pct == pytest.approx(100 * 7 / 73)
+    assert record.size_group == "10tx3p" and record.reference == 73.0
+    assert record.schedule.solver == "heft" and record.schedule.instance == "topcuoglu"
     path = tmp_path / "s.json"
-    ADAPTER.write_schedule(record.schedule, record.objective, path)
+    PROBLEM.write_schedule(record.schedule, record.objective, path)
     data = json.loads(path.read_text())
     assert data["problem"] == "socdag" and data["solver"] == "heft" and data["makespan"] == 80.0
-    assert ADAPTER.validate(inst, SoCDAGSchedule.read(path)) == 80.0
-    ADAPTER.render(inst, record.schedule, tmp_path / "g.png", "png")
+    assert PROBLEM.validate(inst, PROBLEM.read_schedule(path, inst)) == 80.0
+    PROBLEM.render(inst, record.schedule, tmp_path / "g.png", "png")
     assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_finish_stamps_the_run_and_refuses_another_type() -> None:
+    inst = PROBLEM.load("topcuoglu")
+    result = HEFT().solve(inst, Budget())
+    stamped = PROBLEM.finish(inst, result, "mine", 1.5)
+    assert (stamped.instance, stamped.solver, stamped.wall_time_s) == ("topcuoglu", "mine", 1.5)
+    assert stamped.status == result.status
+    with pytest.raises(InvalidScheduleError, match="not a SoCDAGSchedule"):
+        PROBLEM.finish(inst, SolveResult("nope", "x", "feasible", 0.0), "x", 0.0)
 
 
 def test_invalid_schedule_is_a_failed_record() -> None:
@@ -57,29 +75,27 @@ def test_invalid_schedule_is_a_failed_record() -> None:
         name, problem = "broken", "socdag"
 
         def solve(self, instance, budget):
-            from schedgym.core.solver import SolveResult
-
             return SolveResult(SoCDAGSchedule(instance.name, ()), "broken", "feasible", 0.0)
 
-    inst = ADAPTER.load_instance("topcuoglu")
-    record = run_one(ADAPTER, "topcuoglu", inst, "broken", Broken(), Budget())
+    inst = PROBLEM.load("topcuoglu")
+    record = run_one(PROBLEM, "topcuoglu", inst, "broken", Broken(), Budget())
     assert record.status == "invalid" and record.objective is None and "missing" in record.message
 
 
-def test_evaluate_suite_scores_every_solver() -> None:
-    records = evaluate_suite("topcuoglu", list(SOLVERS), Budget(time_limit_s=5.0, workers=1))
-    spans = {r.solver: r.objective for r in records}
-    assert all(r.scored for r in records)
+def test_the_harness_scores_every_solver(tmp_path) -> None:
+    plan = make_plan("socdag", "topcuoglu", list(SOLVERS), time_limits=[5.0], frozen_only=False)
+    rows = run_leaderboard(plan, tmp_path / "r.sqlite").rows
+    spans = {r.solver: r.objective for r in rows}
+    assert len(rows) == len(SOLVERS) and all(r.scored for r in rows)
     assert spans["heft"] == 80.0 and spans["cpop"] == 86.0 and spans["cpsat"] == 73.0
     assert min(spans.values()) == 73.0
 
 
-def test_cli_solve_and_evaluate_with_the_one_line_wiring(tmp_path, monkeypatch) -> None:
+def test_cli_solve_and_evaluate(tmp_path) -> None:
     from typer.testing import CliRunner
 
     from schedgym import cli
 
-    monkeypatch.setitem(cli.PROBLEMS, "socdag", "schedgym.socdag.evaluation:ADAPTER")
     runner = CliRunner()
     out = tmp_path / "s.json"
     args = ["solve", "-p", "socdag", "-i", "topcuoglu", "-s", "heft", "-o", str(out)]
@@ -89,6 +105,9 @@ def test_cli_solve_and_evaluate_with_the_one_line_wiring(tmp_path, monkeypatch) 
     result = runner.invoke(cli.app, ["evaluate", "-p", "socdag", "--suite", "topcuoglu",
                                      "--solvers", "heft,peft"])  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert "### socdag / topcuoglu (1 instances)" in result.stdout
+    assert "| solver | 10tx3p | all | feasible | mean s |" in result.stdout
+    assert "| `heft` | 1.000 | 1.000 | 100% |" in result.stdout  # the ratio to HEFT
     bad = tmp_path / "bad.json"
     bad.write_text("{")
     result = runner.invoke(cli.app, ["solve", "-p", "socdag", "-i", str(bad), "-s", "heft",

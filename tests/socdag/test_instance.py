@@ -16,8 +16,15 @@ from schedgym.hardware.platform import (
     read_platform,
     uniform_platform,
 )
-from schedgym.socdag.application import application_from_json, read_application
-from schedgym.socdag.instance import SoCDAGInstance, load_instance, read_instance
+from schedgym.socdag.formats import (
+    application_from_json,
+    read_application,
+    read_instance,
+    write_application,
+    write_instance,
+)
+from schedgym.socdag.instance import SoCDAGInstance
+from schedgym.socdag.problem import load_instance
 
 INTERCHANGE = {
     "tasks": [{"id": 0, "name": "a"}, {"id": 1, "name": "b"}, {"id": 2, "name": "c"}],
@@ -44,7 +51,7 @@ def test_read_interchange_json(tmp_path) -> None:
 def test_interchange_round_trip(tmp_path) -> None:
     inst = shipped.load("ds3-wifi-tx")
     path = tmp_path / "wifi.json"
-    inst.write(path)
+    write_instance(inst, path)
     data = json.loads(path.read_text())
     assert set(INTERCHANGE) <= set(data)
     assert data["exec_time"][0].count(None) > 0  # accelerators cannot run the scrambler
@@ -137,7 +144,7 @@ def test_application_json_and_placement(tmp_path) -> None:
     app = shipped.application("wifi-rx")
     assert app.num_tasks == 34 and app.num_edges == 37
     path = tmp_path / "a.json"
-    app.write(path)
+    write_application(app, path)
     back = read_application(path)
     assert back.kernels == app.kernels and np.array_equal(back.dst, app.dst)
     inst = back.on(shipped.platform("ds3-soc"))

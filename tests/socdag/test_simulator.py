@@ -7,10 +7,10 @@ import pytest
 
 from schedgym.datasets import socdag as shipped
 from schedgym.socdag.env import stream_config
-from schedgym.socdag.scenario import StreamConfig, static_workload
 from schedgym.socdag.simulator import SoCSimulator
 from schedgym.socdag.timeline import Timeline
 from schedgym.socdag.validate import stream_metrics, validate_schedule
+from schedgym.socdag.workload import StreamConfig, static_workload
 
 
 def test_timeline_first_fitting_gap_vectorised() -> None:
