@@ -10,11 +10,27 @@ One format serves training resumption and shipping. A checkpoint is a ``dict`` s
 It is always read with ``torch.load(..., weights_only=True)``: loading never executes code from
 the file. Writes go to a temporary file in the same folder, then ``os.replace``: an interrupted
 write leaves the previous checkpoint intact.
+
+Everything is checked before use, and any fault raises one :class:`CheckpointError` naming the
+file and the fault (the CLI prints it as one ``error:`` line, exit 2):
+
+* the file: a regular, non-empty file of at most :data:`MAX_CHECKPOINT_BYTES`;
+* the content: readable by the safe loader, a dict of this :data:`FORMAT`;
+* ``arch``: only the keys of :data:`agents.policy.ARCH_KEYS` (missing ones take
+  :data:`~agents.policy.DEFAULT_ARCH`), ``conv``/``pool`` one of the known kinds, integer sizes
+  within :data:`ARCH_LIMITS` (``heads`` dividing ``hidden`` for GATv2); ``obs``: the two integer
+  feature sizes within :data:`OBS_LIMITS`; ``meta``: a dict;
+* ``policy``: a state dict of dense CPU tensors, all finite, with exactly the keys, shapes and
+  dtypes of the network the architecture rebuilds (compared on the ``meta`` device before any
+  weight memory is allocated).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,16 +39,191 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from agents.policy import GraphPointerPolicy, build_policy
+from agents.encoders import CONV_KINDS, POOL_KINDS
+from agents.policy import ARCH_KEYS, DEFAULT_ARCH, GraphPointerPolicy, build_policy
+from schedgym.core.errors import InstanceFormatError
 from schedgym.core.graph_obs import graph_observation_space
 
 FORMAT = "schedgym-agent/1"
 _ALIASES = ("pi_features_extractor.", "vf_features_extractor.")
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "jobshop_gnn.pt"
+MAX_CHECKPOINT_BYTES = 1 << 30
+"""Largest checkpoint file read (1 GiB; the shipped one is well under 1 MiB)."""
+ARCH_LIMITS: dict[str, tuple[int, int]] = {
+    "hidden": (1, 4096),
+    "layers": (0, 64),
+    "heads": (1, 64),
+    "head_hidden": (1, 4096),
+}
+"""Inclusive ranges of the integer architecture keys."""
+OBS_LIMITS: dict[str, tuple[int, int]] = {"node_dim": (1, 4096), "global_dim": (0, 4096)}
+"""Inclusive ranges of the feature sizes a checkpoint records."""
+_SHOWN = 3  # key names listed in a missing/unexpected message
 
 
-class CheckpointError(ValueError):
-    """A checkpoint file is missing, unreadable or not in this format."""
+class CheckpointError(InstanceFormatError, ValueError):
+    """A checkpoint file that is missing, unreadable, or not in the expected layout.
+
+    The message is one line, ``FILE: what is wrong``. An :class:`InstanceFormatError` (bad
+    input: the CLI exits 2), and a ``ValueError`` for callers that catch those.
+    """
+
+    def __init__(self, source: str | Path, message: str) -> None:
+        super().__init__(source, message)
+
+
+def checkpoint_file(source: str | Path, limit: int = MAX_CHECKPOINT_BYTES) -> os.stat_result:
+    """``os.stat`` of ``source`` if it is a regular, non-empty file of at most ``limit`` bytes;
+    otherwise :class:`CheckpointError` (never opens the file: a FIFO cannot block)."""
+    try:
+        info = os.stat(source)
+    except (FileNotFoundError, NotADirectoryError):
+        raise CheckpointError(source, "no such checkpoint file") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CheckpointError(source, f"cannot read the checkpoint ({reason})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CheckpointError(source, "is a directory, not a checkpoint file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(source, "not a regular file")
+    if info.st_size == 0:
+        raise CheckpointError(source, "empty file, not a checkpoint")
+    if info.st_size > limit:
+        raise CheckpointError(source, f"{info.st_size} bytes, over the {limit}-byte limit")
+    return info
+
+
+def _load_failure(exc: BaseException) -> str:
+    """One short line for why ``torch.load`` refused a file."""
+    text = str(exc)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        lines = [ln.strip() for ln in text.split(marker, 1)[1].splitlines() if ln.strip()]
+        detail = f": {lines[0][:120]}" if lines else ""
+        return f"refused by the safe loader{detail}"
+    text = re.sub(r"^\[enforce fail at [^\]]*\]\s*\.?\s*", "", text.strip())
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    first = first.split(". ", 1)[0].rstrip(".")[:160]
+    return first or type(exc).__name__
+
+
+def _int_in(source: str | Path, where: str, value: Any, limits: tuple[int, int]) -> int:
+    low, high = limits
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CheckpointError(source, f"{where} must be an integer, got {value!r:.60}")
+    if not low <= value <= high:
+        raise CheckpointError(source, f"{where} = {value} is outside [{low}, {high}]")
+    return value
+
+
+def check_arch(arch: Any, source: str | Path = "checkpoint") -> dict[str, Any]:
+    """The complete architecture of a checkpoint's ``arch`` entry (defaults filled in), or
+    :class:`CheckpointError` for unknown keys, wrong types or sizes outside :data:`ARCH_LIMITS`."""
+    if not isinstance(arch, Mapping):
+        raise CheckpointError(source, f"'arch' must be a dict, got {type(arch).__name__}")
+    unknown = sorted(str(k) for k in arch if k not in ARCH_KEYS)
+    if unknown:
+        raise CheckpointError(
+            source, f"unknown architecture keys {unknown} (known: {', '.join(ARCH_KEYS)})"
+        )
+    merged = {**DEFAULT_ARCH, **arch}
+    for key, kinds in (("conv", CONV_KINDS), ("pool", POOL_KINDS)):
+        if not isinstance(merged[key], str) or merged[key] not in kinds:
+            raise CheckpointError(
+                source, f"arch {key} must be one of {', '.join(kinds)}, got {merged[key]!r:.60}"
+            )
+    for key, limits in ARCH_LIMITS.items():
+        _int_in(source, f"arch {key}", merged[key], limits)
+    if merged["conv"] == "gatv2" and merged["hidden"] % merged["heads"]:
+        raise CheckpointError(
+            source,
+            f"arch hidden ({merged['hidden']}) is not divisible by heads ({merged['heads']})",
+        )
+    return merged
+
+
+def check_obs_dims(obs: Any, source: str | Path = "checkpoint") -> dict[str, int]:
+    """A checkpoint's ``obs`` entry: exactly ``node_dim`` and ``global_dim``, within
+    :data:`OBS_LIMITS`."""
+    if not isinstance(obs, Mapping) or set(obs) != set(OBS_LIMITS):
+        raise CheckpointError(source, "'obs' must be a dict of exactly node_dim and global_dim")
+    return {key: _int_in(source, f"obs {key}", obs[key], OBS_LIMITS[key]) for key in OBS_LIMITS}
+
+
+def _check_tensors(state: Any, source: str | Path) -> Mapping[str, torch.Tensor]:
+    """``state`` is a mapping of names to dense, finite CPU tensors."""
+    if not isinstance(state, Mapping):
+        raise CheckpointError(source, f"'policy' must be a state dict, got {type(state).__name__}")
+    for key, value in state.items():
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise CheckpointError(source, f"policy entry {key!r:.80} is not a named tensor")
+        if value.layout != torch.strided or value.device.type != "cpu":
+            raise CheckpointError(source, f"policy tensor {key} is not a dense CPU tensor")
+        if (value.is_floating_point() or value.is_complex()) and not bool(
+            torch.isfinite(value).all()
+        ):
+            raise CheckpointError(source, f"policy tensor {key} holds NaN or infinite values")
+    return state
+
+
+def check_payload(payload: Any, source: str | Path = "checkpoint") -> dict[str, Any]:
+    """``payload`` as read from a file: this :data:`FORMAT`, a valid ``arch`` and ``obs``, a
+    ``policy`` of finite tensors and a ``meta`` dict (shapes are checked against the rebuilt
+    network by :func:`policy_from_payload`)."""
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(source, f"not a {FORMAT} checkpoint")
+    for key in ("arch", "obs", "policy"):
+        if key not in payload:
+            raise CheckpointError(source, f"no {key!r} entry")
+    check_arch(payload["arch"], source)
+    check_obs_dims(payload["obs"], source)
+    _check_tensors(payload["policy"], source)
+    if not isinstance(payload.get("meta", {}), dict):
+        raise CheckpointError(source, "'meta' must be a dict")
+    return payload
+
+
+def _layout(policy: torch.nn.Module) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """Name -> (shape, dtype) of every entry :func:`policy_state` would save."""
+    return {
+        k: (tuple(v.shape), v.dtype)
+        for k, v in policy.state_dict().items()
+        if not k.startswith(_ALIASES)
+    }
+
+
+def _keys(keys: list[str]) -> str:
+    more = f" and {len(keys) - _SHOWN} more" if len(keys) > _SHOWN else ""
+    return ", ".join(keys[:_SHOWN]) + more
+
+
+def check_state_dict(
+    state: Any,
+    layout: Mapping[str, tuple[tuple[int, ...], torch.dtype]],
+    source: str | Path = "checkpoint",
+) -> dict[str, torch.Tensor]:
+    """``state`` without SB3's extractor aliases, if it has exactly the keys of ``layout``, each
+    with its shape and dtype, all finite; otherwise :class:`CheckpointError`."""
+    tensors = {k: v for k, v in _check_tensors(state, source).items() if not k.startswith(_ALIASES)}
+    missing = sorted(set(layout) - set(tensors))
+    unexpected = sorted(set(tensors) - set(layout))
+    if missing or unexpected:
+        parts = [f"missing {_keys(missing)}"] if missing else []
+        parts += [f"unexpected {_keys(unexpected)}"] if unexpected else []
+        raise CheckpointError(
+            source, f"policy weights do not fit the architecture: {'; '.join(parts)}"
+        )
+    for key, (shape, dtype) in layout.items():
+        value = tensors[key]
+        if tuple(value.shape) != shape:
+            raise CheckpointError(
+                source,
+                f"policy tensor {key} has shape {tuple(value.shape)}, the architecture needs "
+                f"{shape}",
+            )
+        if value.dtype != dtype:
+            raise CheckpointError(source, f"policy tensor {key} is {value.dtype}, expected {dtype}")
+    return tensors
 
 
 def policy_state(policy: GraphPointerPolicy) -> dict[str, torch.Tensor]:
@@ -42,12 +233,13 @@ def policy_state(policy: GraphPointerPolicy) -> dict[str, torch.Tensor]:
     }
 
 
-def load_policy_state(policy: GraphPointerPolicy, state: Mapping[str, torch.Tensor]) -> None:
-    """Load :func:`policy_state` output; every real parameter must be present."""
-    missing, unexpected = policy.load_state_dict(dict(state), strict=False)
-    missing = [k for k in missing if not k.startswith(_ALIASES)]
-    if missing or unexpected:
-        raise CheckpointError(f"state dict mismatch: missing {missing}, unexpected {unexpected}")
+def load_policy_state(
+    policy: GraphPointerPolicy, state: Mapping[str, torch.Tensor], source: str | Path = "checkpoint"
+) -> None:
+    """Load :func:`policy_state` output after :func:`check_state_dict` against ``policy``
+    (every real parameter present, no other, same shapes and dtypes, all finite)."""
+    tensors = check_state_dict(state, _layout(policy), source)
+    policy.load_state_dict(tensors, strict=False)
 
 
 def obs_dims(observation_space: spaces.Dict) -> dict[str, int]:
@@ -59,15 +251,20 @@ def obs_dims(observation_space: spaces.Dict) -> dict[str, int]:
 
 
 def atomic_save(payload: Mapping[str, Any], path: str | Path) -> Path:
-    """``torch.save`` to ``path`` via a temporary file and ``os.replace``."""
+    """``torch.save`` to ``path`` via a temporary file and ``os.replace`` (the temporary file is
+    removed if the write fails)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        torch.save(dict(payload), handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
+    try:
+        with open(tmp, "wb") as handle:
+            torch.save(dict(payload), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -86,40 +283,63 @@ def make_payload(
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint safely (``weights_only=True``) and check its format."""
+    """Read a checkpoint safely (``weights_only=True``) and check it (:func:`check_payload`)."""
     source = Path(path)
-    if not source.is_file():
-        raise CheckpointError(f"{source}: no such checkpoint file")
+    checkpoint_file(source)
     try:
-        payload = torch.load(source, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": one error, no noise
+            warnings.simplefilter("ignore")
+            payload = torch.load(source, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt or unsafe content: refuse, name the file
-        raise CheckpointError(f"{source}: not a readable schedgym checkpoint ({exc})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{source}: not a {FORMAT} checkpoint")
-    return payload
+        reason = _load_failure(exc)
+        raise CheckpointError(source, f"not a readable {FORMAT} checkpoint ({reason})") from None
+    return check_payload(payload, source)
+
+
+def _build(
+    observation_space: spaces.Dict,
+    action_space: spaces.Discrete,
+    arch: dict[str, Any],
+    source: str | Path,
+) -> GraphPointerPolicy:
+    try:
+        return build_policy(observation_space, action_space, arch)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise CheckpointError(source, f"architecture {arch} cannot be built ({exc})") from None
 
 
 def policy_from_payload(
     payload: Mapping[str, Any],
     observation_space: spaces.Space[Any] | None = None,
     action_space: spaces.Space[Any] | None = None,
+    source: str | Path = "checkpoint",
 ) -> GraphPointerPolicy:
     """Rebuild the policy of a checkpoint, for the given spaces (any instance size) or, without
-    spaces, for a minimal placeholder (``action_logits`` still runs on any size)."""
+    spaces, for a minimal placeholder (``action_logits`` still runs on any size).
+
+    The weights are checked against the network the architecture builds (first on the ``meta``
+    device, so a wrong architecture allocates nothing); faults raise :class:`CheckpointError`
+    naming ``source``."""
+    arch = check_arch(payload.get("arch"), source)
+    dims = check_obs_dims(payload.get("obs"), source)
     if observation_space is None:
-        dims = payload["obs"]
         observation_space = graph_observation_space(1, dims["node_dim"], 1, 1, dims["global_dim"])
         action_space = spaces.Discrete(1)
     if not isinstance(observation_space, spaces.Dict) or not isinstance(
         action_space, spaces.Discrete
     ):
-        raise CheckpointError("the graph policy needs a Dict observation and Discrete action space")
-    if obs_dims(observation_space) != dict(payload["obs"]):
         raise CheckpointError(
-            f"checkpoint expects features {payload['obs']}, env gives {obs_dims(observation_space)}"
+            source, "the graph policy needs a Dict observation and Discrete action space"
         )
-    policy = build_policy(observation_space, action_space, payload["arch"])
-    load_policy_state(policy, payload["policy"])
+    if obs_dims(observation_space) != dims:
+        raise CheckpointError(
+            source, f"checkpoint expects features {dims}, env gives {obs_dims(observation_space)}"
+        )
+    with torch.device("meta"):
+        skeleton = _build(observation_space, action_space, arch, source)
+    check_state_dict(payload.get("policy"), _layout(skeleton), source)
+    policy = _build(observation_space, action_space, arch, source)
+    load_policy_state(policy, payload["policy"], source)
     policy.set_training_mode(False)
     return policy
 

@@ -19,6 +19,10 @@ embeddings for its pointer head. No weight depends on the number of nodes, edges
 
 from __future__ import annotations
 
+import linecache
+import os
+import sys
+import tempfile
 import warnings
 from typing import Literal, NamedTuple
 
@@ -26,7 +30,7 @@ import torch
 from gymnasium import spaces
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import Tensor, nn
-from torch_geometric.nn import GATv2Conv, MessagePassing, global_max_pool, global_mean_pool
+from torch_geometric.nn import GATv2Conv, global_max_pool, global_mean_pool
 from torch_geometric.utils import spmm, to_torch_csr_tensor
 
 from agents.graph_batch import GraphBatch, ObsTensors, unpad
@@ -59,11 +63,42 @@ def both_directions(edge_index: Tensor) -> tuple[Tensor, Tensor]:
     return torch.cat([edge_index, reverse], dim=1), direction
 
 
-class DirectedGINConv(MessagePassing):
-    """GIN layer with distinct predecessor and successor aggregations (sum, via ``spmm``)."""
+def forget_template_files(cls: type) -> None:
+    """Remove the ``.py`` files torch-geometric rendered for ``cls`` in the system temp folder.
+
+    A ``MessagePassing`` class renders its ``propagate`` (and ``edge_updater``) from templates
+    into temporary modules at its first construction in a process and never deletes them. Once
+    imported they are not read again; their text stays in :mod:`linecache` for tracebacks and
+    ``inspect``. Only modules of this process named after ``cls`` are touched.
+    """
+    prefix = f"{cls.__module__}_{cls.__name__}_"
+    temp = os.path.realpath(tempfile.gettempdir())
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not name.startswith(prefix) or not path:
+            continue
+        if os.path.dirname(os.path.realpath(path)) != temp:
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                source = handle.read()
+            linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+            os.remove(path)
+        except OSError:  # already gone
+            continue
+
+
+class DirectedGINConv(nn.Module):
+    """GIN layer with distinct predecessor and successor aggregations (sum, via ``spmm``).
+
+    A plain ``nn.Module``: both sums are one sparse product each, which is all that
+    torch-geometric's ``MessagePassing.propagate`` did here, and a ``MessagePassing`` subclass
+    renders its ``propagate`` from a template into a ``.py`` file in the system temp folder at its
+    first construction in each process, never removed.
+    """
 
     def __init__(self, hidden: int) -> None:
-        super().__init__(aggr="sum")
+        super().__init__()
         self.eps = nn.Parameter(torch.zeros(1))
         self.mlp = nn.Sequential(
             nn.Linear(3 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden)
@@ -71,12 +106,9 @@ class DirectedGINConv(MessagePassing):
 
     def forward(self, x: Tensor, pred_adj: Tensor, succ_adj: Tensor) -> Tensor:
         """``pred_adj``/``succ_adj``: sparse ``(N, N)`` with row = receiving node."""
-        from_pred = self.propagate(pred_adj, x=x)
-        from_succ = self.propagate(succ_adj, x=x)
+        from_pred = spmm(pred_adj, x, reduce="sum")
+        from_succ = spmm(succ_adj, x, reduce="sum")
         return self.mlp(torch.cat([(1 + self.eps) * x, from_pred, from_succ], dim=-1))
-
-    def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
-        return spmm(adj_t, x, reduce="sum")
 
 
 class NodeEncoder(nn.Module):
@@ -99,6 +131,7 @@ class NodeEncoder(nn.Module):
             for _ in range(layers)
         )
         if conv == "gatv2":
+            forget_template_files(GATv2Conv)
             self.direction_emb = nn.ModuleList(nn.Embedding(2, hidden) for _ in range(layers))
         self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
 

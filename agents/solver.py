@@ -3,7 +3,9 @@
 Both load a checkpoint (``agents/checkpoints/jobshop_gnn.pt`` unless ``checkpoint=`` says
 otherwise; read with ``weights_only=True``, see :mod:`agents.checkpoint`) and build schedules by
 running the policy through ``JobShopEnv``, so they construct the same non-delay schedules as the
-dispatching rules. Extra keyword options are env options (e.g. ``mtbf=200, mttr=20``).
+dispatching rules. Extra keyword options are env options (e.g. ``mtbf=200, mttr=20``). A bad
+checkpoint (missing, unreadable, another format or architecture, wrong shapes, NaN weights)
+raises :class:`~agents.checkpoint.CheckpointError` before any solving.
 
 * ``ppo-gnn``: one greedy rollout (legal masks always applied).
 * ``ppo-gnn-sample``: the greedy rollout plus ``samples`` sampled rollouts, run ``batch`` at a
@@ -14,6 +16,7 @@ dispatching rules. Extra keyword options are env options (e.g. ``mtbf=200, mttr=
 
 from __future__ import annotations
 
+import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +25,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, policy_from_payload
+from agents.checkpoint import (
+    DEFAULT_CHECKPOINT,
+    CheckpointError,
+    checkpoint_file,
+    load_checkpoint,
+    policy_from_payload,
+)
 from agents.policy import GraphPointerPolicy
 from agents.rollout import Chooser, policy_chooser, run_episodes
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
@@ -32,15 +41,20 @@ from schedgym.jobshop.schedule import JobShopSchedule
 
 
 @lru_cache(maxsize=4)
-def _cached_policy(path: str, mtime: float) -> GraphPointerPolicy:
-    return policy_from_payload(load_checkpoint(path))
+def _cached_policy(path: str, resolved: str, version: tuple[int, int]) -> GraphPointerPolicy:
+    return policy_from_payload(load_checkpoint(path), source=path)
 
 
 def load_policy(checkpoint: str | Path | None = None) -> GraphPointerPolicy:
-    """The policy of ``checkpoint`` (default: the shipped one), cached per file version."""
+    """The policy of ``checkpoint`` (default: the shipped one), cached per file version.
+
+    Every fault of the file (see :mod:`agents.checkpoint`), or a ``checkpoint`` that is not a
+    path, raises :class:`~agents.checkpoint.CheckpointError`."""
+    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+        raise CheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
     path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
-    mtime = path.stat().st_mtime if path.is_file() else 0.0
-    return _cached_policy(str(path.resolve()), mtime)
+    info = checkpoint_file(path)
+    return _cached_policy(str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size))
 
 
 class PPOGNNSolver:
@@ -72,7 +86,7 @@ class PPOGNNSolver:
     ) -> tuple[list[JobShopEnv], np.ndarray]:
         envs = [self._env(instance) for _ in range(count)]
         episodes = run_episodes(envs, chooser, [{"seed": seed} for _ in envs])
-        return envs, episodes.makespans
+        return envs, episodes.worst_is("min")
 
     def solve(self, instance: JobShopInstance, budget: Budget) -> SolveResult[JobShopSchedule]:
         """One greedy schedule."""

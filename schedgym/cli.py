@@ -7,8 +7,12 @@ layout as ``schedgym leaderboard run``. A new command is one more ``@app.command
 below; the ``leaderboard`` group's commands live in :mod:`schedgym.leaderboard.cli`.
 
 Exit codes: 0 success; 1 a solver found no valid schedule; 2 bad input (missing or malformed file,
-unknown problem, solver, suite or instance), reported as one ``error: ...`` line on stderr naming
-the file and line or the name, with no output file written; 130 interrupted.
+unknown problem, solver, suite or instance, an option value out of range, an output path that
+cannot be written), reported as one ``error: ...`` line on stderr naming the file and line or the
+name, with no output file written; 130 interrupted. Option values are checked as in
+:mod:`schedgym.leaderboard.options` (seeds in ``[0, 2**31 - 1]``, time limits finite and > 0...);
+every output path is checked before any solving (:func:`schedgym.core.files.check_outputs`:
+its folder must exist) and all outputs are written together or not at all.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ import typer
 from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
 from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
 from schedgym.leaderboard.cli import SolverOptionsOpt, parse_options
+from schedgym.leaderboard.options import (
+    capacity_value,
+    check_env_options,
+    check_solvers,
+    int_option,
+    seed_value,
+    time_limit_value,
+    workers_value,
+)
 from schedgym.problems import PROBLEMS
 
 if TYPE_CHECKING:
@@ -46,14 +59,40 @@ ProblemOpt = Annotated[
 ]
 TimeLimitOpt = Annotated[
     float | None,
-    typer.Option("--time-limit", "-t", min=0.0, help="Seconds per instance (default: solver's)."),
+    typer.Option(
+        "--time-limit",
+        "-t",
+        parser=time_limit_value,
+        metavar="SECONDS",
+        help="Seconds per instance, > 0 (default: solver's).",
+    ),
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of randomised solvers.")]
+SeedOpt = Annotated[
+    int,
+    typer.Option(
+        "--seed",
+        parser=seed_value,
+        metavar="INT",
+        help="Seed of randomised solvers, in [0, 2**31 - 1].",
+    ),
+]
 WorkersOpt = Annotated[
-    int, typer.Option("--workers", min=1, help="Parallel threads a solver may use (CP-SAT).")
+    int,
+    typer.Option(
+        "--workers",
+        parser=workers_value,
+        metavar="INT",
+        help="Parallel threads a solver may use (CP-SAT).",
+    ),
 ]
 CapacityOpt = Annotated[
-    int | None, typer.Option("--capacity", min=1, help="memory: fast-memory capacity in bytes.")
+    int | None,
+    typer.Option(
+        "--capacity",
+        parser=capacity_value,
+        metavar="BYTES",
+        help="memory: fast-memory capacity in bytes.",
+    ),
 ]
 VariantOpt = Annotated[str | None, typer.Option("--variant", help="memory: 'assign' or 'pack'.")]
 
@@ -88,11 +127,6 @@ def get_problem(problem: str, **settings: Any) -> Problem:
     return registered(problem).configured(**settings)
 
 
-def _check_parent(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise InstanceFormatError(path, f"no such directory {str(path.parent)!r} for the output")
-
-
 def _version(value: bool) -> None:
     if value:
         from schedgym import __version__
@@ -115,7 +149,9 @@ def _root(
 def solve(
     instance: Annotated[str, typer.Option("--instance", "-i", help="Shipped name or file path.")],
     solver: Annotated[str, typer.Option("--solver", "-s", help="Solver name (see `solvers`).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Schedule JSON to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Schedule JSON to write (its folder must exist).")
+    ],
     problem: ProblemOpt = "jobshop",
     time_limit: TimeLimitOpt = None,
     seed: SeedOpt = 0,
@@ -130,16 +166,16 @@ def solve(
     """Solve one instance, validate the schedule, write it as JSON (and optionally a Gantt chart).
 
     Nothing is written unless the schedule validates; the makespan in the file is the validator's.
+    The outputs are checked before solving and written together (both or neither).
     """
-    from schedgym.core.files import commit_outputs
+    from schedgym.core.files import check_outputs, commit_outputs
     from schedgym.core.run import run_one
     from schedgym.core.solver import Budget, load_solvers
 
     described = get_problem(problem, capacity=capacity, variant=variant)
     options = parse_options(option)
-    for path in (out, gantt):
-        if path is not None:
-            _check_parent(path)
+    inputs = {"--instance": Path(instance)}
+    check_outputs({"--out": out, "--gantt": gantt}, inputs=inputs)
     fmt = "png" if gantt is None else (gantt.suffix.lstrip(".").lower() or "png")
     if fmt not in IMAGE_FORMATS:
         raise InstanceFormatError(
@@ -147,6 +183,7 @@ def solve(
         )
     loaded = described.load(instance)
     solver_obj = load_solvers(problem, [solver], options)[solver]
+    check_env_options(described, solver, solver_obj)
     budget = Budget(time_limit_s=time_limit, seed=seed, workers=workers)
     name = str(loaded.name)
     record = run_one(described, instance, loaded, solver, solver_obj, budget)
@@ -158,7 +195,7 @@ def solve(
     }
     if gantt is not None:
         writers[gantt] = lambda p: described.render(loaded, record.schedule, p, fmt)
-    commit_outputs(writers)
+    commit_outputs(writers, inputs=inputs.values())
     gap = (
         ""
         if record.gap_pct is None
@@ -203,6 +240,7 @@ def evaluate(
     import sys
     import tempfile
 
+    from schedgym.core.files import check_outputs
     from schedgym.leaderboard.cli import ProgressBar, emit, names_of
     from schedgym.leaderboard.environment import environment
     from schedgym.leaderboard.harness import make_plan, run_leaderboard
@@ -214,9 +252,10 @@ def evaluate(
     solver_names = names_of(solvers, "--solvers")
     if resume and csv_path is None:
         fail("--resume needs --csv FILE")
-    for path in (csv_path, db):
-        if path is not None:
-            _check_parent(path)
+    check_outputs({"--csv": csv_path, "--db": db})
+    if db is not None:
+        Store.check(db)
+    previous = read_rows_csv(csv_path) if resume and csv_path and csv_path.exists() else None
     plan = make_plan(
         problem,
         suite,
@@ -228,11 +267,12 @@ def evaluate(
         settings={"capacity": capacity, "variant": variant},
         frozen_only=False,
     )
+    check_solvers(described, plan.solvers, options, workers)
     with tempfile.TemporaryDirectory(prefix="schedgym-evaluate-") as scratch:
         store_path = db if db is not None else Path(scratch) / "evaluate.sqlite"
-        if resume and csv_path is not None and csv_path.exists():
+        if previous is not None:
             wanted = {plan.key(run) for run in plan.runs()}
-            kept = [r for r in read_rows_csv(csv_path) if r.key in wanted]
+            kept = [r for r in previous if r.key in wanted]
             with Store(store_path) as store:
                 store.insert(kept)
         bar = ProgressBar()
@@ -274,10 +314,47 @@ def solvers(problem: ProblemOpt = "jobshop") -> None:
 @app.command()
 @handles_errors
 def train(
-    config: Annotated[Path, typer.Option("--config", "-c", help="Training config (YAML).")],
     env: Annotated[
-        str | None, typer.Option("--env", help="Env id (or problem name); default: the config's.")
+        str | None,
+        typer.Option("--env", help="Problem name or env id (default: the config's)."),
     ] = None,
+    method: Annotated[
+        str | None, typer.Option("--method", help="ppo or self_label (fleet also: es).")
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            "--steps", parser=int_option("--steps", 1), metavar="INT", help="Env steps to train."
+        ),
+    ] = None,
+    run_dir: Annotated[
+        str | None, typer.Option("--run-dir", help="Run folder (default: runs/<name>).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Training config (YAML); default: experiments/configs/<problem>_<method>.yaml.",
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Config field KEY=VALUE (dotted key, YAML value), repeatable."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", parser=seed_value, metavar="INT", help="Seed of the run."),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over instead of resuming the run folder.")
+    ] = False,
+    export: Annotated[
+        str | None, typer.Option("--export", help="Also copy the best checkpoint to this file.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow --export onto a shipped checkpoint.")
+    ] = False,
     sweep: Annotated[
         Path | None,
         typer.Option("--sweep", help="YAML grid of dotted config keys to lists of values."),
@@ -286,27 +363,38 @@ def train(
         str | None,
         typer.Option("--ray-address", help="With --sweep: run trials on this Ray cluster."),
     ] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Start over instead of resuming the run folder.")
-    ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Train a learned scheduler; rerun the same command after an interrupt to resume.
+    """Train a graph-neural agent on any problem; rerun the same command to resume.
 
-    The trainer comes from the ``schedgym.trainers`` entry point ``default`` (schedgym's own
-    ``agents.train``), so that the library never imports ``agents/`` directly.
+    Everything goes into the run folder (config.yaml, metrics.csv, last.pt, best.pt, tb/);
+    nothing else is written unless --export is given. The trainer comes from the
+    ``schedgym.trainers`` entry point ``default`` (schedgym's own ``agents``), so that the
+    library never imports ``agents/`` directly.
     """
     from importlib.metadata import entry_points
 
-    if not config.is_file():
+    if config is not None and not config.is_file():
         raise InstanceFormatError(config, "no such config file")
+    if config is None and env is None:
+        fail("give --env PROBLEM or --config FILE")
     if sweep is not None and not sweep.is_file():
         raise InstanceFormatError(sweep, "no such sweep file")
     found = {ep.name: ep for ep in entry_points(group="schedgym.trainers")}
     if "default" not in found:
         raise SchedGymError("no trainer installed (entry point group schedgym.trainers)")
     trainer = found["default"].load()
-    options: dict[str, Any] = {"resume": not fresh, "progress": progress}
+    options: dict[str, Any] = {
+        "resume": not fresh,
+        "progress": progress,
+        "method": method,
+        "steps": steps,
+        "seed": seed,
+        "run_dir": run_dir,
+        "overrides": list(overrides or []),
+        "export": export,
+        "force": force,
+    }
     if ray_address is not None:
         options["ray_address"] = ray_address
     try:

@@ -3,25 +3,39 @@
 :class:`FleetPolicy` holds the scoring network of :mod:`agents.fleet.kernel` (``w_in``, ``b_in``,
 ``w_out``, ``w_skip``) and the forecast horizon. It flattens to one vector (what evolution
 strategies perturb, :mod:`agents.fleet.es`) and is stored as a ``.npz`` file read with
-``allow_pickle=False`` (no code runs on load), with a JSON string of metadata.
+``allow_pickle=False`` (no code runs on load), with a JSON string of metadata. Loading checks
+every array's presence, shape, dtype and finiteness before the compiled kernel sees it
+(:func:`read_checkpoint`); a bad file raises one :class:`FleetCheckpointError`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib.npyio import NpzFile
 
 from agents.fleet.kernel import FEATURES, NUM_FEATURES, agent_action, agent_rollout
+from schedgym.core.errors import InstanceFormatError
 from schedgym.fleet.dynamics import demand_rates
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.network import Network
 from schedgym.fleet.simulator import FleetSimulator
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "fleet_agent.npz"
+MEMBERS = ("w_in", "b_in", "w_out", "w_skip", "meta")
+"""The arrays of a checkpoint, no other."""
+MAX_HIDDEN = 4096
+"""Most hidden units a checkpoint may have (the shipped one has 16)."""
+MAX_HORIZON = 100_000
+"""Largest forecast horizon, in epochs (the kernel clips it to the day; the shipped one is 6)."""
+MAX_FILE_BYTES = 64 << 20
+"""Largest checkpoint file, and largest unpacked array, read (64 MiB)."""
 
 
 def forecast_table(scenario: FleetScenario) -> np.ndarray:
@@ -134,14 +148,137 @@ class FleetPolicy:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> FleetPolicy:
-        """Read a checkpoint (default: the shipped one); refuses a different feature list."""
+        """Read a checkpoint (default: the shipped one) after checking it (see
+        :func:`read_checkpoint`); any fault raises :class:`FleetCheckpointError`."""
         path = Path(path) if path is not None else DEFAULT_CHECKPOINT
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no fleet agent checkpoint")
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            arrays = {k: np.array(data[k], dtype=np.float64) for k in ("w_in", "b_in", "w_out")}
-            w_skip = np.array(data["w_skip"], dtype=np.float64)
-        if meta.get("features") != list(FEATURES):
-            raise ValueError(f"{path}: written for other features ({meta.get('features')})")
-        return cls(w_skip=w_skip, horizon=int(meta["horizon"]), meta=meta, **arrays)
+        arrays, meta = read_checkpoint(path)
+        return cls(horizon=int(meta["horizon"]), meta=meta, **arrays)
+
+
+class FleetCheckpointError(InstanceFormatError, ValueError):
+    """A fleet agent checkpoint that is missing, unreadable or not in the expected layout; the
+    message is one line, ``FILE: what is wrong`` (bad input: the CLI exits 2)."""
+
+    def __init__(self, source: str | Path, message: str) -> None:
+        super().__init__(source, message)
+
+
+def checkpoint_file(path: str | Path) -> os.stat_result:
+    """``os.stat`` of ``path`` if it is a regular, non-empty file of at most
+    :data:`MAX_FILE_BYTES`; otherwise :class:`FleetCheckpointError` (the file is not opened)."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FleetCheckpointError(path, "no fleet agent checkpoint") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise FleetCheckpointError(path, f"cannot read the checkpoint ({reason})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FleetCheckpointError(path, "is a directory, not a checkpoint file")
+    if not stat.S_ISREG(info.st_mode):
+        raise FleetCheckpointError(path, "not a regular file")
+    if info.st_size == 0:
+        raise FleetCheckpointError(path, "empty file, not a checkpoint")
+    if info.st_size > MAX_FILE_BYTES:
+        raise FleetCheckpointError(path, f"{info.st_size} bytes, over the {MAX_FILE_BYTES} limit")
+    return info
+
+
+def _reason(exc: BaseException) -> str:
+    """The first sentence of an exception's message (at most 160 characters)."""
+    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+    return first.split(". ", 1)[0].rstrip(".")[:160] or type(exc).__name__
+
+
+def _members(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` archive (no pickle), exactly :data:`MEMBERS`."""
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+        if magic == b"\x93NUMPY":
+            raise FleetCheckpointError(
+                path, "a single .npy array, not the .npz archive of an agent"
+            )
+        if not magic.startswith(b"PK"):
+            raise FleetCheckpointError(path, "not an .npz archive (no zip signature)")
+        data = np.load(path, allow_pickle=False)
+    except FleetCheckpointError:
+        raise
+    except Exception as exc:  # truncated, corrupt...: name the file, one line
+        raise FleetCheckpointError(path, f"not a readable .npz archive ({_reason(exc)})") from None
+    if not isinstance(data, NpzFile):  # pragma: no cover (the signatures above decide)
+        raise FleetCheckpointError(path, "not an .npz archive")
+    with data:
+        names = set(data.files)
+        missing, unexpected = sorted(set(MEMBERS) - names), sorted(names - set(MEMBERS))
+        if missing or unexpected:
+            parts = [f"missing {', '.join(missing)}"] if missing else []
+            more = f" and {len(unexpected) - 3} more" if len(unexpected) > 3 else ""
+            parts += [f"unexpected {', '.join(unexpected[:3])}{more}"] if unexpected else []
+            raise FleetCheckpointError(
+                path, f"expected the arrays {', '.join(MEMBERS)}: {'; '.join(parts)}"
+            )
+        sizes = {info.filename: info.file_size for info in data.zip.infolist()} if data.zip else {}
+        for name in MEMBERS:
+            if sizes.get(f"{name}.npy", 0) > MAX_FILE_BYTES:
+                raise FleetCheckpointError(path, f"array {name} unpacks to over {MAX_FILE_BYTES}")
+        try:
+            return {name: data[name] for name in MEMBERS}
+        except Exception as exc:  # a corrupt member, an object array
+            raise FleetCheckpointError(path, f"unreadable array ({_reason(exc)})") from None
+
+
+def _meta(path: Path, value: np.ndarray) -> dict[str, Any]:
+    if value.shape != () or value.dtype.kind != "U":
+        raise FleetCheckpointError(path, "meta must be one JSON string")
+    try:
+        meta = json.loads(str(value))
+    except (ValueError, RecursionError) as exc:
+        raise FleetCheckpointError(path, f"meta is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise FleetCheckpointError(path, "meta must be a JSON object")
+    if meta.get("features") != list(FEATURES):
+        raise FleetCheckpointError(path, f"written for other features ({meta.get('features')})")
+    horizon = meta.get("horizon")
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON:
+        raise FleetCheckpointError(
+            path, f"meta horizon must be an integer in [1, {MAX_HORIZON}], got {horizon!r:.40}"
+        )
+    return meta
+
+
+def read_checkpoint(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The weights and metadata of a fleet checkpoint, checked before use: a regular file (at
+    most :data:`MAX_FILE_BYTES`), an ``.npz`` archive read with ``allow_pickle=False`` holding
+    exactly :data:`MEMBERS`; ``w_in`` ``(F, H)``, ``b_in`` and ``w_out`` ``(H,)``, ``w_skip``
+    ``(F,)``, all float64 and finite, ``F`` the kernel's feature count and ``1 <= H <=``
+    :data:`MAX_HIDDEN`; ``meta`` a JSON object with the kernel's feature list and an integer
+    ``horizon`` in ``[1, MAX_HORIZON]``. Any fault raises :class:`FleetCheckpointError`."""
+    path = Path(path)
+    checkpoint_file(path)
+    members = _members(path)
+    hidden = members["b_in"].shape[0] if members["b_in"].ndim == 1 else -1
+    if not 1 <= hidden <= MAX_HIDDEN:
+        raise FleetCheckpointError(
+            path,
+            f"b_in has shape {members['b_in'].shape}, expected (H,) with 1 <= H <= {MAX_HIDDEN}",
+        )
+    expected = {
+        "w_in": (NUM_FEATURES, hidden),
+        "b_in": (hidden,),
+        "w_out": (hidden,),
+        "w_skip": (NUM_FEATURES,),
+    }
+    arrays: dict[str, np.ndarray] = {}
+    for name, shape in expected.items():
+        value = members[name]
+        if value.shape != shape:
+            raise FleetCheckpointError(
+                path, f"{name} has shape {value.shape}, expected {shape} ({NUM_FEATURES} features)"
+            )
+        if value.dtype != np.float64:
+            raise FleetCheckpointError(path, f"{name} has dtype {value.dtype}, expected float64")
+        if not np.isfinite(value).all():
+            raise FleetCheckpointError(path, f"{name} holds NaN or infinite values")
+        arrays[name] = np.ascontiguousarray(value)
+    return arrays, _meta(path, members["meta"])

@@ -4,15 +4,23 @@ An *online* policy: at each decision it sees only the present (queues, batteries
 chargers, open routes) and the scenario's demand forecast, never the realised rest of the day
 (unlike ``ga`` and ``clairvoyant``, which plan on the day being solved). It plays the day through
 the compiled simulator rules, so its record replays exactly through ``FleetScheduling-v0`` on the
-same seed. Options: ``checkpoint`` (default ``agents/checkpoints/fleet_agent.npz``).
+same seed. Options: ``checkpoint`` (default ``agents/checkpoints/fleet_agent.npz``; a bad file
+raises :class:`~agents.fleet.policy.FleetCheckpointError` before anything is played).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from agents.fleet.policy import DEFAULT_CHECKPOINT, FleetPolicy, forecast_table
+from agents.fleet.policy import (
+    DEFAULT_CHECKPOINT,
+    FleetCheckpointError,
+    FleetPolicy,
+    checkpoint_file,
+    forecast_table,
+)
 from baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.fleet.dynamics import realise, realise_day
@@ -23,15 +31,21 @@ from schedgym.fleet.simulator import FleetSimulator
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> FleetPolicy:
+def _cached(path: str, resolved: str, version: tuple[int, int]) -> FleetPolicy:
     return FleetPolicy.load(path)
 
 
 def load_fleet_policy(checkpoint: str | Path | None = None) -> FleetPolicy:
-    """The policy of ``checkpoint`` (default: the shipped one), cached per file version."""
+    """The policy of ``checkpoint`` (default: the shipped one), cached per file version.
+
+    Every fault of the file (see :func:`~agents.fleet.policy.read_checkpoint`), or a
+    ``checkpoint`` that is not a path, raises :class:`~agents.fleet.policy.FleetCheckpointError`
+    before the compiled kernel sees any weight."""
+    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+        raise FleetCheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
     path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
-    mtime = path.stat().st_mtime if path.is_file() else 0.0
-    return _cached(str(path.resolve()), mtime)
+    info = checkpoint_file(path)
+    return _cached(str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size))
 
 
 def _warm_up(policy: FleetPolicy) -> None:

@@ -1,16 +1,19 @@
 """Reading input files with errors that name the file (and line): one place for every problem
 (:func:`read_text`, :func:`read_json`, typed JSON fields :class:`JsonFields`, CSV records);
 writing JSON readably (:func:`compact_json`, :func:`json_number`) and output files all-or-nothing
-(:func:`commit_outputs`)."""
+(:func:`check_outputs` before any work, then :func:`commit_outputs`)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -36,6 +39,8 @@ def read_json(path: str | Path) -> Any:
         return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise InstanceFormatError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except (RecursionError, ValueError) as exc:  # nested too deep; an integer of > 4300 digits
+        raise InstanceFormatError(path, f"invalid JSON: {str(exc).split(';')[0]}") from None
 
 
 def read_records_csv(
@@ -63,30 +68,201 @@ def optional_float(cell: str) -> float | None:
     return float(cell) if cell.strip() else None
 
 
-def commit_outputs(writers: Mapping[Path, Callable[[Path], None]]) -> None:
+# ------------------------------------------------------------------ outputs (all or nothing)
+#
+# Every command that writes files checks all of its output paths first (check_outputs), before
+# any solving, then writes them through commit_outputs: each output into a temporary file in its
+# target folder, all renamed over their targets only when every one was written. Every failure
+# path removes every temporary (and any folder commit_outputs created).
+
+
+def _real(path: Path) -> Path:
+    """``path`` with symlinks resolved (a dangling one resolves to the file it would create)."""
+    return Path(os.path.realpath(path))
+
+
+def _labelled(paths: Mapping[str, Path | None] | Iterable[Path | None]) -> list[tuple[str, Path]]:
+    items = paths.items() if isinstance(paths, Mapping) else ((str(p), p) for p in paths)
+    return [(label, Path(path)) for label, path in items if path is not None]
+
+
+def _probe_writable(shown: Path, folder: Path, probed: dict[Path, str | None]) -> None:
+    """Raise unless a file can be created in ``folder`` (tried for real: permissions, read-only
+    file systems and root's exemptions all show)."""
+    if folder not in probed:
+        try:
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".schedgym-check-")
+            os.close(fd)
+            os.unlink(name)
+            probed[folder] = None
+        except OSError as exc:
+            probed[folder] = exc.strerror or str(exc)
+    problem = probed[folder]
+    if problem is not None:
+        raise InstanceFormatError(shown, f"cannot write in the folder {str(folder)!r}: {problem}")
+
+
+def check_outputs(
+    files: Mapping[str, Path | None] | Iterable[Path | None],
+    folders: Mapping[str, Path | None] | Iterable[Path | None] = (),
+    inputs: Mapping[str, Path | None] | Iterable[Path | None] = (),
+) -> None:
+    """Check output paths before any work; raise :class:`InstanceFormatError` naming the first
+    bad one. ``None`` entries are skipped; a mapping's keys (e.g. ``"--out"``) name the paths in
+    messages.
+
+    * each of ``files`` is not a directory and not a special file (FIFO, device, socket: it
+      would be replaced by a regular file), its folder exists (or is one of ``folders``) and a
+      file can be created there;
+    * each of ``folders`` (such as ``leaderboard --plots``) is an existing writable directory,
+      or is missing in an existing writable folder (:func:`commit_outputs` then creates it);
+    * no two outputs are the same file (symlinks and hard links resolved), and no output is
+      one of ``inputs`` (files read by the command, such as the instance or the database).
+    """
+    probed: dict[Path, str | None] = {}
+    taken: dict[Path, str] = {}
+    nodes: dict[tuple[int, int], str] = {}
+    for label, path in _labelled(inputs):
+        if os.path.exists(path):
+            taken[_real(path)] = f"{label} (an input)"
+            info = os.stat(path)
+            nodes[(info.st_dev, info.st_ino)] = f"{label} (an input)"
+    created: set[Path] = set()
+    for label, folder in _labelled(folders):
+        real = _real(folder)
+        if real in taken:
+            raise InstanceFormatError(folder, f"{label} and {taken[real]} name the same path")
+        taken[real] = label
+        if os.path.exists(real):
+            if not real.is_dir():
+                raise InstanceFormatError(folder, f"{label}: not a directory")
+            _probe_writable(folder, real, probed)
+        elif not real.parent.is_dir():
+            raise InstanceFormatError(
+                folder, f"no such directory {str(folder.parent)!r} to create {label} in"
+            )
+        else:
+            _probe_writable(folder, real.parent, probed)
+            created.add(real)
+    for label, path in _labelled(files):
+        real = _real(path)
+        if real in taken:
+            raise InstanceFormatError(path, f"{label} and {taken[real]} name the same file")
+        taken[real] = label
+        if os.path.exists(real):
+            info = os.stat(real)
+            if stat.S_ISDIR(info.st_mode):
+                raise InstanceFormatError(path, f"{label}: is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise InstanceFormatError(
+                    path, f"{label}: not a regular file (a FIFO, device or socket); not replaced"
+                )
+            node = (info.st_dev, info.st_ino)
+            if node in nodes:
+                raise InstanceFormatError(path, f"{label} and {nodes[node]} name the same file")
+            nodes[node] = label
+        if real.parent in created:
+            continue
+        if not real.parent.is_dir():
+            raise InstanceFormatError(
+                path, f"no such directory {str(path.parent)!r} for the output {label}"
+            )
+        _probe_writable(path, real.parent, probed)
+
+
+def _backup_link(target: Path) -> Path | None:
+    """A new hard link to ``target`` beside it (to restore it), or ``None`` where links fail."""
+    for _ in range(8):
+        backup = target.with_name(f".{target.name}.{os.urandom(4).hex()}.bak")
+        try:
+            os.link(target, backup)
+            return backup
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
+    return None
+
+
+def _replace_all(staged: Sequence[tuple[Path, Path]]) -> None:
+    """Rename each temporary over its target; if one rename fails, put back the targets already
+    replaced (from hard-link backups) before raising."""
+    done: list[tuple[Path, bool, Path | None]] = []  # target, existed, backup
+    try:
+        for tmp, target in staged:
+            existed = os.path.lexists(target)
+            if existed and not stat.S_ISREG(os.stat(target).st_mode):
+                raise InstanceFormatError(target, "no longer a regular file; not replaced")
+            backup = _backup_link(target) if existed else None
+            done.append((target, existed, backup))
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                message = f"cannot replace: {exc.strerror or exc}"
+                raise InstanceFormatError(target, message) from None
+    except BaseException:
+        for target, existed, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                elif not existed:
+                    target.unlink(missing_ok=True)
+        raise
+    finally:
+        for _, _, backup in done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink(missing_ok=True)
+
+
+def commit_outputs(
+    writers: Mapping[Path, Callable[[Path], None]],
+    folders: Iterable[Path] = (),
+    inputs: Iterable[Path | None] = (),
+) -> None:
     """Write each output through a temporary file beside it, then rename them all.
 
-    ``writers`` maps a target path to a function that writes a given path. If any writer fails,
-    every temporary file is removed and no target is touched: no partial outputs.
+    ``writers`` maps a target path to a function that writes a given path; ``folders`` are
+    output folders to create if missing (their parent must exist). The targets are checked
+    first (:func:`check_outputs`, with ``inputs``). If any writer or rename fails, every
+    temporary file is removed, targets already replaced are restored and created folders
+    removed: no partial outputs. An ``OSError`` becomes an :class:`InstanceFormatError` naming
+    the file.
     """
+    folders = list(folders)
+    check_outputs(list(writers), folders, inputs)
     staged: list[tuple[Path, Path]] = []
+    created: list[Path] = []
     umask = os.umask(0)
     os.umask(umask)
+    current = Path(".")
     try:
+        for folder in map(_real, folders):
+            if not folder.exists():
+                current = folder
+                folder.mkdir()
+                created.append(folder)
         for target, write in writers.items():
+            current, real = target, _real(target)
             fd, tmp_name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
+                dir=real.parent, prefix=f".{real.name}.", suffix=f".tmp{real.suffix}"
             )
             os.close(fd)
-            staged.append((Path(tmp_name), target))
+            staged.append((Path(tmp_name), real))
             write(Path(tmp_name))
             os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
-    except BaseException:
+        _replace_all(staged)
+    except BaseException as exc:
         for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            message = f"cannot write the output: {exc.strerror or exc}"
+            raise InstanceFormatError(current, message) from None
         raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
 
 
 def compact_json(data: Any, indent: int = 1, level: int = 0) -> str:
@@ -119,6 +295,7 @@ def json_number(value: float) -> int | float:
 
 
 _MISSING: Any = object()
+_FLOAT_MAX = 1.7976931348623157e308  # the largest finite float
 
 
 class JsonFields:
@@ -169,21 +346,29 @@ class JsonFields:
         """A finite number within ``[minimum, maximum]``."""
         value = self.get(name, default)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value):
-            self.fail(name, f"expected a number, got {value!r}")
+        if not ok or not -_FLOAT_MAX <= value <= _FLOAT_MAX:  # NaN, inf, ints beyond a float
+            self.fail(name, f"expected a number, got {value!r:.60}")
         if minimum is not None and value < minimum:
-            self.fail(name, f"expected a number >= {minimum:g}, got {value!r}")
+            self.fail(name, f"expected a number >= {minimum:g}, got {value!r:.60}")
         if maximum is not None and value > maximum:
-            self.fail(name, f"expected a number <= {maximum:g}, got {value!r}")
+            self.fail(name, f"expected a number <= {maximum:g}, got {value!r:.60}")
         return float(value)
 
-    def integer(self, name: str, default: Any = _MISSING, minimum: int | None = None) -> int:
-        """An integer field (no bools, no fractions), at least ``minimum``."""
+    def integer(
+        self,
+        name: str,
+        default: Any = _MISSING,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
+        """An integer field (no bools, no fractions) within ``[minimum, maximum]``."""
         value = self.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(name, f"expected an integer, got {value!r}")
+            self.fail(name, f"expected an integer, got {value!r:.60}")
         if minimum is not None and value < minimum:
-            self.fail(name, f"expected an integer >= {minimum}, got {value!r}")
+            self.fail(name, f"expected an integer >= {minimum}, got {value!r:.60}")
+        if maximum is not None and value > maximum:
+            self.fail(name, f"expected an integer <= {maximum}, got {value!r:.60}")
         return int(value)
 
     def optional_integer(self, name: str) -> int | None:
@@ -207,3 +392,176 @@ class JsonFields:
             return cls(**kwargs)
         except ValueError as exc:
             self.fail("", str(exc))
+
+
+# ------------------------------------------------------------------ checked values (validation)
+#
+# One-line checks shared by the readers: each returns the value or raises InstanceFormatError
+# naming the file and ``where`` (a field such as ``field 'edges'[3].data``, or for text formats a
+# line number and what the token is). Nothing here converts before checking: a huge integer, a
+# NaN or a fraction where an integer belongs is refused, never rounded or overflowed.
+
+_INT_TOKEN = re.compile(r"[+-]?[0-9]+")
+_NUMBER_TOKEN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+#: the largest integer JSON writers and IEEE doubles hold exactly (2**53 - 1)
+MAX_EXACT_INT = 2**53 - 1
+
+
+def describe_value(value: Any) -> str:
+    """A short one-line rendering of a value for an error message (huge integers and long
+    strings are abbreviated, containers named by type)."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > 64:
+            return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "...'"
+    return f"a {type(value).__name__}"
+
+
+def _range_text(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" >= {minimum:g} and <= {maximum:g}"
+    if minimum is not None:
+        return f" >= {minimum:g}"
+    if maximum is not None:
+        return f" <= {maximum:g}"
+    return ""
+
+
+def checked_int(
+    source: str | Path,
+    where: str,
+    value: Any,
+    minimum: int | None = None,
+    maximum: int | None = MAX_EXACT_INT,
+    line: int | None = None,
+) -> int:
+    """``value`` if it is an integer (not a bool, not a float) within ``[minimum, maximum]``."""
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+        return int(value)
+    raise InstanceFormatError(
+        source,
+        f"{where}: expected an integer{_range_text(minimum, maximum)}, got {describe_value(value)}",
+        line,
+    )
+
+
+def checked_number(
+    source: str | Path,
+    where: str,
+    value: Any,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    line: int | None = None,
+) -> float:
+    """``float(value)`` if it is a finite number (not a bool) within ``[minimum, maximum]``."""
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            number = math.nan
+    if (
+        math.isfinite(number)
+        and (minimum is None or number >= minimum)
+        and (maximum is None or number <= maximum)
+    ):
+        return number
+    raise InstanceFormatError(
+        source,
+        f"{where}: expected a finite number{_range_text(minimum, maximum)}, "
+        f"got {describe_value(value)}",
+        line,
+    )
+
+
+def checked_string(source: str | Path, where: str, value: Any, line: int | None = None) -> str:
+    """``value`` if it is a string (empty allowed)."""
+    if isinstance(value, str):
+        return value
+    raise InstanceFormatError(
+        source, f"{where}: expected a string, got {describe_value(value)}", line
+    )
+
+
+def int_token(
+    source: str | Path,
+    line: int,
+    what: str,
+    token: str,
+    minimum: int | None = None,
+    maximum: int | None = MAX_EXACT_INT,
+) -> int:
+    """A text token that must be a decimal integer within ``[minimum, maximum]`` (``0.5``,
+    ``nan``, ``1e3`` are refused, not rounded)."""
+    if _INT_TOKEN.fullmatch(token) and len(token) <= 30:
+        return checked_int(source, what, int(token), minimum, maximum, line)
+    raise InstanceFormatError(
+        source,
+        f"{what}: expected an integer{_range_text(minimum, maximum)}, got {describe_value(token)}",
+        line,
+    )
+
+
+def number_token(
+    source: str | Path,
+    line: int,
+    what: str,
+    token: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float:
+    """A text token that must be a finite decimal number within ``[minimum, maximum]``
+    (``nan``, ``inf`` and overflowing exponents are refused)."""
+    if _NUMBER_TOKEN.fullmatch(token):
+        return checked_number(source, what, float(token), minimum, maximum, line)
+    raise InstanceFormatError(
+        source,
+        f"{what}: expected a finite number{_range_text(minimum, maximum)}, "
+        f"got {describe_value(token)}",
+        line,
+    )
+
+
+def checked_list(
+    source: str | Path,
+    where: str,
+    value: Any,
+    item: Callable[[str, Any], T],
+    length: int | None = None,
+) -> list[T]:
+    """``[item(f"{where}[i]", v) ...]`` for a JSON list ``value`` (of ``length`` items when
+    given); ``item`` checks one entry and raises the error naming it."""
+    if not isinstance(value, list):
+        raise InstanceFormatError(source, f"{where}: expected a list, got {describe_value(value)}")
+    if length is not None and len(value) != length:
+        raise InstanceFormatError(source, f"{where}: expected {length} items, got {len(value)}")
+    return [item(f"{where}[{i}]", v) for i, v in enumerate(value)]
+
+
+def checked_object(source: str | Path, where: str, value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object."""
+    if not isinstance(value, dict):
+        raise InstanceFormatError(
+            source, f"{where}: expected an object, got {describe_value(value)}"
+        )
+    return value
+
+
+def checked_fields(
+    source: str | Path, where: str, value: Any, keys: Sequence[str]
+) -> dict[str, Any]:
+    """``value`` if it is a JSON object holding every one of ``keys``."""
+    data = checked_object(source, where, value)
+    for key in keys:
+        if key not in data:
+            raise InstanceFormatError(source, f"{where}.{key}: missing")
+    return data

@@ -22,6 +22,13 @@ The data types are in :mod:`schedgym.fleet.instance`. The JSON layout
 ``aircraft_types`` follow :mod:`schedgym.hardware.aircraft`; the meaning of every field is in
 :mod:`schedgym.fleet.instance`. ``day_seed`` ``null`` leaves the day to the episode's or the
 solver's seed. Every error names the file and the field.
+
+Checked before the scenario is built: JSON nested objects have no unknown fields; every number
+is finite and within the ranges of :mod:`schedgym.fleet.instance` and
+:mod:`schedgym.hardware.aircraft` (integers where they count things); clock times are ``HH:MM``
+from ``00:00`` to ``24:00`` (``24:00`` only as the end of the day); names are unique and every
+``type`` and ``base`` names a listed aircraft type and vertiport; ``count`` is at most
+``MAX_AIRCRAFT`` in all, checked before the fleet is expanded.
 """
 
 from __future__ import annotations
@@ -35,7 +42,16 @@ from typing import Any
 from schedgym.core.errors import InstanceFormatError
 from schedgym.core.files import JsonFields, compact_json
 from schedgym.fleet.instance import (
+    DAY_MIN,
+    DEMAND_LIMITS,
+    ECONOMICS_LIMITS,
     FORMAT,
+    MAX_AIRCRAFT,
+    MAX_AIRCRAFT_TYPES,
+    MAX_DAY_SEED,
+    MAX_VERTIPORTS,
+    UNCERTAINTY_LIMITS,
+    VERTIPORT_LIMITS,
     Aircraft,
     Demand,
     Economics,
@@ -48,25 +64,54 @@ from schedgym.hardware.aircraft import AircraftType
 
 def _minutes(fields: JsonFields, name: str, default: str) -> int:
     text = fields.string(name, default)
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-    if not match or int(match.group(2)) >= 60 or int(match.group(1)) > 24:
-        fields.fail(name, f"expected a time HH:MM, got {text!r}")
-    return 60 * int(match.group(1)) + int(match.group(2))
+    match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", text)
+    minutes = 60 * int(match.group(1)) + int(match.group(2)) if match else -1
+    if not match or int(match.group(2)) >= 60 or not 0 <= minutes <= DAY_MIN:
+        fields.fail(name, f"expected a time HH:MM from 00:00 to 24:00, got {text[:40]!r}")
+    return minutes
 
 
-def _record(fields: JsonFields, cls: Any) -> Any:
-    """Read a flat dataclass of numbers, with its defaults, naming unknown fields."""
-    default = cls()
-    kwargs: dict[str, Any] = {}
+def _known(fields: JsonFields, names: Any) -> None:
+    """Refuse a field of ``fields`` that is not in ``names``."""
     for name in fields.data:
-        if name not in default.__dict__:
+        if name not in names:
             fields.fail(name, "unknown field")
-    for name, value in asdict(default).items():
-        if isinstance(value, int):
-            kwargs[name] = fields.integer(name, value, minimum=0)
+
+
+def _numbers(
+    fields: JsonFields, limits: dict[str, tuple[float, float]], defaults: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields of ``limits``, each within its range (an integer where both ends are); a
+    field without a default is required."""
+    values: dict[str, Any] = {}
+    for name, (low, high) in limits.items():
+        bounds: dict[str, Any] = {"minimum": low, "maximum": high}
+        if name in defaults:
+            bounds["default"] = defaults[name]
+        if isinstance(low, int) and isinstance(high, int):
+            values[name] = fields.integer(name, **bounds)
         else:
-            kwargs[name] = fields.number(name, value, minimum=0.0)
-    return fields.build(cls, **kwargs)
+            values[name] = fields.number(name, **bounds)
+    return values
+
+
+def _record(fields: JsonFields, cls: Any, limits: dict[str, tuple[float, float]]) -> Any:
+    """Read a flat dataclass of numbers, with its defaults, naming unknown fields."""
+    defaults = asdict(cls())
+    _known(fields, defaults)
+    values = _numbers(fields, limits, defaults)
+    for name in values:
+        if name.endswith("_min_min"):
+            high = name.replace("_min_min", "_max_min")
+            if high in values and values[name] > values[high]:
+                fields.fail(high, f"must be >= {name} ({values[name]}), got {values[high]}")
+    return fields.build(cls, **values)
+
+
+def _count(fields: JsonFields, name: str, most: int) -> None:
+    value = fields.get(name)
+    if isinstance(value, list) and len(value) > most:
+        fields.fail(name, f"{len(value)} entries: at most {most}")
 
 
 def parse_scenario(data: Any, source: str | Path = "<json>") -> FleetScenario:
@@ -74,48 +119,56 @@ def parse_scenario(data: Any, source: str | Path = "<json>") -> FleetScenario:
     root = JsonFields(data, source)
     fmt = root.get("format", FORMAT)
     if fmt != FORMAT:
-        root.fail("format", f"expected {FORMAT!r}, got {fmt!r}")
+        root.fail("format", f"expected {FORMAT!r}, got {str(fmt)[:40]!r}")
     day = root.child("day")
-    ports = []
+    _known(day, ("start", "end", "epoch_min"))
+    _count(root, "vertiports", MAX_VERTIPORTS)
+    _count(root, "aircraft_types", MAX_AIRCRAFT_TYPES)
+    _count(root, "fleet", MAX_AIRCRAFT)
+    ports: list[Vertiport] = []
     for f in root.objects("vertiports"):
-        ports.append(
-            f.build(
-                Vertiport,
-                name=f.string("name"),
-                x_km=f.number("x_km"),
-                y_km=f.number("y_km"),
-                parking=f.integer("parking", minimum=1),
-                chargers=f.integer("chargers", minimum=0),
-                population=f.number("population", 1.0, minimum=0.0),
-                jobs=f.number("jobs", 1.0, minimum=0.0),
-            )
-        )
-    types = tuple(AircraftType.from_json(f) for f in root.objects("aircraft_types"))
+        _known(f, ("name", *VERTIPORT_LIMITS))
+        name = f.string("name")
+        if any(p.name == name for p in ports):
+            f.fail("name", f"vertiport {name[:40]!r} listed twice")
+        numbers = _numbers(f, VERTIPORT_LIMITS, {"population": 1.0, "jobs": 1.0})
+        ports.append(f.build(Vertiport, name=name, **numbers))
+    types: list[AircraftType] = []
+    for f in root.objects("aircraft_types"):
+        model = AircraftType.from_json(f)
+        if any(t.name == model.name for t in types):
+            f.fail("name", f"aircraft type {model.name[:40]!r} listed twice")
+        types.append(model)
     port_index = {p.name: i for i, p in enumerate(ports)}
     type_index = {t.name: i for i, t in enumerate(types)}
     fleet: list[Aircraft] = []
     for f in root.objects("fleet"):
+        _known(f, ("type", "base", "count", "soc"))
         kind, base = f.string("type"), f.string("base")
         if kind not in type_index:
-            f.fail("type", f"unknown aircraft type {kind!r}")
+            f.fail("type", f"unknown aircraft type {kind[:40]!r}")
         if base not in port_index:
-            f.fail("base", f"unknown vertiport {base!r}")
+            f.fail("base", f"unknown vertiport {base[:40]!r}")
         soc = f.number("soc", 1.0, minimum=0.0, maximum=1.0)
-        plane = Aircraft(type_index[kind], port_index[base], soc)
-        fleet.extend([plane] * f.integer("count", 1, minimum=1))
-    seed = root.optional_integer("day_seed")
+        count = f.integer("count", 1, minimum=1, maximum=MAX_AIRCRAFT)
+        if len(fleet) + count > MAX_AIRCRAFT:
+            f.fail("count", f"more than {MAX_AIRCRAFT} aircraft in all")
+        fleet.extend([Aircraft(type_index[kind], port_index[base], soc)] * count)
+    seed = None
+    if root.data.get("day_seed") is not None:
+        seed = root.integer("day_seed", minimum=0, maximum=MAX_DAY_SEED)
     return root.build(
         FleetScenario,
         name=root.string("name"),
         vertiports=tuple(ports),
         aircraft_types=types,
         fleet=tuple(fleet),
-        economics=_record(root.child("economics"), Economics),
-        demand=_record(root.child("demand"), Demand),
-        uncertainty=_record(root.child("uncertainty"), Uncertainty),
+        economics=_record(root.child("economics"), Economics, ECONOMICS_LIMITS),
+        demand=_record(root.child("demand"), Demand, DEMAND_LIMITS),
+        uncertainty=_record(root.child("uncertainty"), Uncertainty, UNCERTAINTY_LIMITS),
         start_min=_minutes(day, "start", "06:00"),
         end_min=_minutes(day, "end", "22:00"),
-        epoch_min=day.integer("epoch_min", 10, minimum=1),
+        epoch_min=day.integer("epoch_min", 10, minimum=1, maximum=DAY_MIN),
         day_seed=seed,
     )
 
@@ -127,8 +180,9 @@ def read_scenario(path: str | Path) -> FleetScenario:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise InstanceFormatError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = str(exc).split(";")[0]  # JSONDecodeError is a ValueError; also too deep a file
+        raise InstanceFormatError(path, f"cannot read JSON: {reason}") from None
     return parse_scenario(data, path)
 
 

@@ -12,11 +12,24 @@ inbound, see :mod:`schedgym.fleet.env`), ``chargers`` how many charge at once. `
 ``jobs`` weight demand: the morning peak flows from population to jobs, the evening peak back,
 off-peak demand in both directions. ``day_seed`` fixes the realised day (evaluation instances);
 when ``None`` the day comes from the episode's or the solver's seed.
+
+Limits (each type raises ``ValueError`` outside them; the reader names the field): the numbers
+of :data:`VERTIPORT_LIMITS`, :data:`ECONOMICS_LIMITS`, :data:`DEMAND_LIMITS`,
+:data:`UNCERTAINTY_LIMITS` and :data:`~schedgym.hardware.aircraft.AIRCRAFT_LIMITS` are finite and
+within their ranges, probabilities and shares in ``[0, 1]``, ``min <= max`` pairs ordered; at
+most ``MAX_VERTIPORTS`` vertiports, ``MAX_AIRCRAFT_TYPES`` types (distinct names) and
+``MAX_AIRCRAFT`` aircraft; the day within ``0 <= start < end <= 1440`` minutes (``24:00`` only as
+an end) in epochs of 1 to 1440 minutes; ``day_seed`` in ``[0, MAX_DAY_SEED]``; and the tables
+the simulator allocates stay below ``MAX_TABLE_CELLS`` int64 cells: ``aircraft x epochs x
+(wait epochs + 17)`` (per-decision records: 16 columns plus one per waiting age) and
+``vertiports**2 x epochs`` (arrivals per origin-destination pair and epoch).
 """
 
 from __future__ import annotations
 
+import numbers
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -25,6 +38,68 @@ import numpy as np
 from schedgym.hardware.aircraft import AircraftType
 
 FORMAT = "schedgym-fleet/1"
+
+#: Minutes in a day: clock times lie in ``[0, DAY_MIN]``.
+DAY_MIN = 1440
+#: Most vertiports, aircraft types and aircraft in one scenario.
+MAX_VERTIPORTS = 200
+MAX_AIRCRAFT_TYPES = 100
+MAX_AIRCRAFT = 2000
+#: Largest ``day_seed`` (seeds are non-negative and fit int64).
+MAX_DAY_SEED = 2**63 - 1
+#: Largest table the simulator allocates, in int64 cells (160 MB); see the module docstring.
+MAX_TABLE_CELLS = 2 * 10**7
+
+#: Allowed range ``(low, high)`` of each number of a vertiport, economics, demand, uncertainty.
+VERTIPORT_LIMITS: dict[str, tuple[float, float]] = {
+    "x_km": (-20_000.0, 20_000.0),
+    "y_km": (-20_000.0, 20_000.0),
+    "parking": (1, 100_000),
+    "chargers": (0, 100_000),
+    "population": (0.0, 1e6),
+    "jobs": (0.0, 1e6),
+}
+ECONOMICS_LIMITS: dict[str, tuple[float, float]] = {
+    "fare_base": (0.0, 1e6),
+    "fare_per_km": (0.0, 1e6),
+    "cost_per_passenger": (0.0, 1e6),
+    "energy_price_kwh": (0.0, 1e6),
+}
+DEMAND_LIMITS: dict[str, tuple[float, float]] = {
+    "daily_passengers": (0.0, 1e7),
+    "level": (0.0, 100.0),
+    "morning_peak_h": (0.0, 24.0),
+    "evening_peak_h": (0.0, 24.0),
+    "peak_width_h": (0.0, 24.0),
+    "offpeak_share": (0.0, 1.0),
+    "max_wait_min": (0, DAY_MIN),
+}
+UNCERTAINTY_LIMITS: dict[str, tuple[float, float]] = {
+    "delay_prob": (0.0, 1.0),
+    "delay_mean_min": (0.0, DAY_MIN),
+    "delay_max_min": (0, DAY_MIN),
+    "closures_per_day": (0.0, 10_000.0),
+    "closure_min_min": (0, DAY_MIN),
+    "closure_max_min": (0, DAY_MIN),
+    "downtime_prob": (0.0, 1.0),
+    "downtime_min_min": (0, DAY_MIN),
+    "downtime_max_min": (0, DAY_MIN),
+}
+
+
+def check_limits(owner: str, record: Any, limits: Mapping[str, tuple[float, float]]) -> None:
+    """Raise ``ValueError`` naming ``owner`` and the field if a number of ``record`` is not a
+    finite number within its ``limits`` (an integer where the default is one)."""
+    for name, (low, high) in limits.items():
+        value = getattr(record, name)
+        whole = isinstance(low, int) and isinstance(high, int)
+        kind = numbers.Integral if whole else numbers.Real
+        ok = isinstance(value, kind) and not isinstance(value, bool)
+        if not (ok and low <= value <= high):  # NaN and infinities compare False
+            wanted = "an integer" if whole else "a number"
+            raise ValueError(
+                f"{owner}: {name} must be {wanted} in [{low:g}, {high:g}], got {value!r:.40}"
+            )
 
 
 @dataclass(frozen=True)
@@ -40,10 +115,9 @@ class Vertiport:
     jobs: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.parking < 1 or self.chargers < 0:
-            raise ValueError(f"vertiport {self.name!r}: needs parking >= 1 and chargers >= 0")
-        if self.population < 0 or self.jobs < 0:
-            raise ValueError(f"vertiport {self.name!r}: demand weights must be >= 0")
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"vertiport: name must be a non-empty string, got {self.name!r:.40}")
+        check_limits(f"vertiport {self.name!r}", self, VERTIPORT_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -64,6 +138,9 @@ class Economics:
     cost_per_passenger: float = 25.0
     energy_price_kwh: float = 0.25
 
+    def __post_init__(self) -> None:
+        check_limits("economics", self, ECONOMICS_LIMITS)
+
 
 @dataclass(frozen=True)
 class Demand:
@@ -76,6 +153,9 @@ class Demand:
     peak_width_h: float = 1.0
     offpeak_share: float = 0.3
     max_wait_min: int = 30
+
+    def __post_init__(self) -> None:
+        check_limits("demand", self, DEMAND_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -94,6 +174,15 @@ class Uncertainty:
     downtime_prob: float = 0.1
     downtime_min_min: int = 60
     downtime_max_min: int = 180
+
+    def __post_init__(self) -> None:
+        check_limits("uncertainty", self, UNCERTAINTY_LIMITS)
+        for what in ("closure", "downtime"):
+            low, high = getattr(self, f"{what}_min_min"), getattr(self, f"{what}_max_min")
+            if low > high:
+                raise ValueError(
+                    f"uncertainty: {what}_min_min ({low}) must be <= {what}_max_min ({high})"
+                )
 
     def scaled(self, level: float) -> Uncertainty:
         """The same uncertainty with every probability and rate multiplied by ``level``."""
@@ -139,10 +228,37 @@ class FleetScenario:
             raise ValueError("needs at least two vertiports with distinct names")
         if not self.aircraft_types or not self.fleet:
             raise ValueError("needs at least one aircraft type and one aircraft")
-        if self.epoch_min < 1 or self.end_min <= self.start_min:
-            raise ValueError("needs epoch_min >= 1 and end after start")
+        counts = (
+            ("vertiports", len(names), MAX_VERTIPORTS),
+            ("aircraft types", len(self.aircraft_types), MAX_AIRCRAFT_TYPES),
+            ("aircraft", len(self.fleet), MAX_AIRCRAFT),
+        )
+        for what, count, most in counts:
+            if count > most:
+                raise ValueError(f"{count} {what}: at most {most}")
+        kinds = [t.name for t in self.aircraft_types]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("aircraft types need distinct names")
+        for what in ("start_min", "end_min", "epoch_min"):
+            value = getattr(self, what)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise ValueError(f"{what} must be an integer, got {value!r:.40}")
+        if not (0 <= self.start_min < self.end_min <= DAY_MIN):
+            raise ValueError(
+                f"the day must lie within 00:00-24:00 and end after it starts "
+                f"(start {self.start_min} min, end {self.end_min} min)"
+            )
+        if not 1 <= self.epoch_min <= DAY_MIN:
+            raise ValueError(f"epoch_min must be in [1, {DAY_MIN}], got {self.epoch_min}")
         if (self.end_min - self.start_min) % self.epoch_min:
             raise ValueError("the day's length must be a whole number of epochs")
+        seed = self.day_seed
+        if seed is not None and (
+            isinstance(seed, bool)
+            or not isinstance(seed, numbers.Integral)
+            or not 0 <= seed <= MAX_DAY_SEED
+        ):
+            raise ValueError(f"day_seed must be null or an integer in [0, 2**63 - 1], got {seed!r}")
         parked = np.zeros(len(names), dtype=np.int64)
         for i, plane in enumerate(self.fleet):
             if not (0 <= plane.type < len(self.aircraft_types)):
@@ -158,8 +274,20 @@ class FleetScenario:
                 raise ValueError(
                     f"vertiport {port.name!r}: {parked[v]} based aircraft exceed parking"
                 )
-        if self.demand.max_wait_min < 0 or self.demand.daily_passengers < 0:
-            raise ValueError("demand: max_wait_min and daily_passengers must be >= 0")
+        epochs, ports = self.num_epochs, len(names)
+        tables = (
+            (
+                "aircraft x epochs x (wait epochs + 17)",
+                len(self.fleet) * epochs * (self.max_wait_epochs + 17),
+            ),
+            ("vertiports^2 x epochs", ports * ports * epochs),
+        )
+        for what, cells in tables:
+            if cells > MAX_TABLE_CELLS:
+                raise ValueError(
+                    f"too large: {what} = {cells} exceeds {MAX_TABLE_CELLS} table cells "
+                    "(fewer aircraft or vertiports, longer epochs or a shorter max_wait_min)"
+                )
 
     @property
     def num_vertiports(self) -> int:

@@ -16,7 +16,16 @@ layout written by ``schedgym solve --problem fleet``::
 
 Epochs count from the start of the day; ``action`` is the destination vertiport (the aircraft's
 own vertiport means "stay one epoch") or -1 for "charge one epoch"; states of charge are in the
-energy units of :mod:`schedgym.hardware.aircraft`. ``profit`` is the validator's value.
+energy units of :mod:`schedgym.hardware.aircraft`. ``profit`` is the validator's value. A day
+without flights adds ``"max_wait_epochs": W`` (otherwise each ``boarded`` list has its ``W + 1``
+entries), so that its empty ``boarded`` table keeps its width through a write and a read.
+
+Reading checks (one-line :class:`InstanceFormatError` naming the file and field): integers are
+JSON integers in ``[0, MAX_COUNT]`` (``action`` from -1, states of charge from ``-MAX_COUNT``),
+``boarded`` lists of one length, ``day_seed`` in ``[0, 2**63 - 1]`` or ``null``, ``profit``,
+``bound`` and ``wall_time_s`` finite (``wall_time_s >= 0``), names strings. Whether the day obeys
+the rules is the validator's (:mod:`schedgym.fleet.validate`) to say. Writing then reading gives
+the same JSON.
 """
 
 from __future__ import annotations
@@ -29,7 +38,14 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import JsonFields
+from schedgym.core.files import (
+    JsonFields,
+    checked_int,
+    checked_list,
+    checked_string,
+    describe_value,
+    read_json,
+)
 from schedgym.fleet.kernels import (
     C_ADDED,
     C_AIRCRAFT,
@@ -50,6 +66,11 @@ FLIGHT_KEYS = ("aircraft", "origin", "dest", "depart", "arrive", "passengers")
 FLIGHT_COLS = (F_AIRCRAFT, F_ORIGIN, F_DEST, F_DEPART, F_ARRIVE, F_PAX)
 CHARGE_KEYS = ("aircraft", "vertiport", "epoch", "added", "soc_before")
 CHARGE_COLS = (C_AIRCRAFT, C_PORT, C_EPOCH, C_ADDED, C_SOC_BEFORE)
+#: largest integer in a day record (epochs, ids, passengers, energy units, counts): 2**40, so
+#: that sums over a day's flights, ages and epochs stay far inside int64
+MAX_COUNT = 2**40
+#: largest ``max_wait_epochs`` (boarding ages 0..W)
+MAX_WAIT = 10**6
 
 
 def _frozen(values: Any, columns: int) -> np.ndarray:
@@ -120,89 +141,115 @@ class FleetSchedule:
             "flights": flights,
             "charges": charges,
             "lost": self.lost.tolist(),
-        }
+        } | ({} if flights else {"max_wait_epochs": self.boarded.shape[1] - 1})
 
     def write(self, path: str | Path, profit: float | None = None) -> None:
-        """Write the JSON file (with ``profit`` replaced by the given validated value)."""
+        """Write the JSON file (with ``profit`` replaced by the given validated value): one
+        decision, flight or charge per line."""
         data = self.to_json()
         if profit is not None:
             data["profit"] = float(profit)
-        text = json.dumps(data, separators=(",", ":"))
-        Path(path).write_text(text.replace('},{"', '},\n{"').replace("],[", "],\n[") + "\n")
+        parts = []
+        for key, value in data.items():
+            if key in ("decisions", "flights", "charges") and value:
+                body = ",\n".join(json.dumps(v, separators=(",", ":")) for v in value)
+                parts.append(f"{json.dumps(key)}:[{body}]")
+            else:
+                parts.append(f"{json.dumps(key)}:{json.dumps(value, separators=(',', ':'))}")
+        Path(path).write_text("{" + ",".join(parts) + "}\n")
 
     @staticmethod
     def from_json(data: Any, source: str | Path = "<json>") -> FleetSchedule:
-        """Parse the JSON layout; errors name ``source`` and the field."""
+        """Parse the JSON layout; errors name ``source`` and the field (checks in the module
+        docstring)."""
         root = JsonFields(data, source)
         if root.get("problem", "fleet") != "fleet":
-            root.fail("problem", f"expected 'fleet', got {root.get('problem')!r}")
-        decisions = _rows(root, "decisions", 3)
+            root.fail("problem", f"expected 'fleet', got {describe_value(root.get('problem'))}")
+        decisions = _rows(root, "decisions", 3, (0, 0, -1))
         flights, boarded = [], []
         for f in root.objects("flights", []):
             row = [0] * 8
             for key, col in zip(FLIGHT_KEYS, FLIGHT_COLS, strict=True):
-                row[col] = f.integer(key, minimum=0)
-            row[F_SOC_BEFORE] = f.integer("soc_before")
-            row[F_SOC_AFTER] = f.integer("soc_after")
+                row[col] = _int(f, key, 0)
+            row[F_SOC_BEFORE] = _int(f, "soc_before", -MAX_COUNT)
+            row[F_SOC_AFTER] = _int(f, "soc_after", -MAX_COUNT)
             flights.append(row)
             boarded.append(_int_list(f, "boarded"))
         widths = {len(b) for b in boarded}
         if len(widths) > 1:
             root.fail("flights", "every 'boarded' list must have the same length")
+        wait = root.get("max_wait_epochs", None)
+        if wait is not None:
+            wait = checked_int(
+                root.source, f"field {root.path('max_wait_epochs')}", wait, 0, MAX_WAIT
+            )
+            if widths and widths != {wait + 1}:
+                root.fail(
+                    "max_wait_epochs", f"{wait}, but 'boarded' lists have {widths.pop()} entries"
+                )
+        width = widths.pop() if widths else (1 if wait is None else wait + 1)
         charges = []
         for f in root.objects("charges", []):
             row = [0] * 5
             for key, col in zip(CHARGE_KEYS, CHARGE_COLS, strict=True):
-                row[col] = f.integer(key, minimum=0)
+                row[col] = _int(f, key, 0)
             charges.append(row)
         bound = root.get("bound", None)
+        day_seed = root.get("day_seed", None)
         return FleetSchedule(
             scenario=root.string("scenario"),
-            day_seed=root.optional_integer("day_seed"),
+            day_seed=None
+            if day_seed is None
+            else checked_int(root.source, f"field {root.path('day_seed')}", day_seed, 0, 2**63 - 1),
             decisions=decisions,
             flights=np.array(flights, dtype=np.int64).reshape(-1, 8),
-            boarded=np.array(boarded, dtype=np.int64).reshape(
-                len(boarded), widths.pop() if widths else 1
-            ),
+            boarded=np.array(boarded, dtype=np.int64).reshape(len(boarded), width),
             charges=np.array(charges, dtype=np.int64).reshape(-1, 5),
             lost=np.array(_int_list(root, "lost", []), dtype=np.int64),
             profit=root.number("profit", 0.0),
-            solver=str(root.get("solver", "")),
-            status=str(root.get("status", "feasible")),
+            solver=checked_string(root.source, "field solver", root.get("solver", "")),
+            status=checked_string(root.source, "field status", root.get("status", "feasible")),
             wall_time_s=root.number("wall_time_s", 0.0, minimum=0.0),
             bound=None if bound is None else root.number("bound"),
         )
 
 
-def _int_list(fields: JsonFields, name: str, default: Any = None) -> list[int]:
-    value = fields.get(name, default) if default is not None else fields.get(name)
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        fields.fail(name, "expected a list of integers")
-    return list(value)
-
-
-def _rows(fields: JsonFields, name: str, width: int) -> np.ndarray:
-    value = fields.get(name, [])
-    ok = isinstance(value, list) and all(
-        isinstance(r, list)
-        and len(r) == width
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in r)
-        for r in value
+def _int(fields: JsonFields, name: str, minimum: int) -> int:
+    """An integer field in ``[minimum, MAX_COUNT]``."""
+    return checked_int(
+        fields.source, f"field {fields.path(name)}", fields.get(name), minimum, MAX_COUNT
     )
-    if not ok:
-        fields.fail(name, f"expected a list of [{width} integers] rows")
-    return np.array(value, dtype=np.int64).reshape(-1, width)
+
+
+def _int_list(fields: JsonFields, name: str, default: Any = None) -> list[int]:
+    """A list of integers in ``[0, MAX_COUNT]``."""
+    value = fields.get(name, default) if default is not None else fields.get(name)
+    return checked_list(
+        fields.source,
+        f"field {fields.path(name)}",
+        value,
+        lambda w, v: checked_int(fields.source, w, v, 0, MAX_COUNT),
+    )
+
+
+def _rows(fields: JsonFields, name: str, width: int, minimum: tuple[int, ...]) -> np.ndarray:
+    """Rows of ``width`` integers, column ``k`` in ``[minimum[k], MAX_COUNT]``."""
+    where = f"field {fields.path(name)}"
+
+    def row(at: str, value: Any) -> list[int]:
+        if not isinstance(value, list) or len(value) != width:
+            raise InstanceFormatError(
+                fields.source, f"{at}: expected a list of [{width} integers] rows"
+            )
+        return [
+            checked_int(fields.source, f"{at}[{k}]", v, minimum[k], MAX_COUNT)
+            for k, v in enumerate(value)
+        ]
+
+    rows = checked_list(fields.source, where, fields.get(name, []), row)
+    return np.array(rows, dtype=np.int64).reshape(-1, width)
 
 
 def read_schedule(path: str | Path) -> FleetSchedule:
     """Read a fleet day JSON file."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read JSON: {exc}") from None
-    return FleetSchedule.from_json(data, path)
+    return FleetSchedule.from_json(read_json(path), Path(path))

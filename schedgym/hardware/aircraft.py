@@ -21,6 +21,7 @@ bit for bit. :class:`JsonFields` reads typed fields with errors that name the fi
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,22 @@ from schedgym.core.errors import InstanceFormatError
 from schedgym.core.files import JsonFields
 
 ENERGY_UNITS = 1000  # energy units in a full battery (0.1 % each)
+
+#: Allowed range ``(low, high)`` of each number of an aircraft type (``cruise_kmh`` and
+#: ``battery_kwh`` bounded away from 0 so that flight minutes and energy units stay small
+#: integers: with coordinates within +-20,000 km, a flight takes at most about 3.4 million
+#: minutes and 6e11 energy units; ``charge_kw`` must be > 0, the others may be 0).
+AIRCRAFT_LIMITS: dict[str, tuple[float, float]] = {
+    "seats": (1, 1000),
+    "cruise_kmh": (1.0, 10_000.0),
+    "battery_kwh": (0.1, 1e6),
+    "energy_kwh_per_km": (0.0, 1e3),
+    "vtol_energy_kwh": (0.0, 1e4),
+    "vtol_time_min": (0.0, 1440.0),
+    "reserve_fraction": (0.0, 1.0),  # 1 itself excluded
+    "charge_kw": (0.0, 1e5),  # 0 itself excluded
+    "cost_per_km": (0.0, 1e6),
+}
 
 
 @dataclass(frozen=True)
@@ -47,18 +64,21 @@ class AircraftType:
     cost_per_km: float = 2.0
 
     def __post_init__(self) -> None:
-        positive = ("cruise_kmh", "battery_kwh", "charge_kw")
-        for name in positive:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"aircraft type: name must be a non-empty string, got {self.name!r}")
+        if isinstance(self.seats, bool) or not isinstance(self.seats, numbers.Integral):
+            raise ValueError(f"aircraft type {self.name!r}: seats must be an integer")
+        for name, (low, high) in AIRCRAFT_LIMITS.items():
             value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"aircraft type {self.name!r}: {name} must be > 0, got {value}")
-        for name in ("energy_kwh_per_km", "vtol_energy_kwh", "vtol_time_min", "cost_per_km"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"aircraft type {self.name!r}: {name} must be >= 0, got {value}")
-        if self.seats < 1:
-            raise ValueError(f"aircraft type {self.name!r}: seats must be >= 1")
-        if not 0.0 <= self.reserve_fraction < 1.0:
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not (ok and low <= value <= high):  # NaN and infinities compare False
+                raise ValueError(
+                    f"aircraft type {self.name!r}: {name} must be in [{low:g}, {high:g}], "
+                    f"got {value!r:.40}"
+                )
+        if self.charge_kw <= 0:
+            raise ValueError(f"aircraft type {self.name!r}: charge_kw must be > 0")
+        if self.reserve_fraction >= 1.0:
             raise ValueError(f"aircraft type {self.name!r}: reserve_fraction must be in [0, 1)")
 
     def flight_minutes(self, distance_km: float) -> int:
@@ -92,19 +112,15 @@ class AircraftType:
     def from_json(fields: JsonFields) -> AircraftType:
         """Read an aircraft type; errors name the file and the field."""
         default = AircraftType("default")
+        for name in fields.data:
+            if name != "name" and name not in AIRCRAFT_LIMITS:
+                fields.fail(name, "unknown field")
         kwargs: dict[str, Any] = {"name": fields.string("name")}
-        kwargs["seats"] = fields.integer("seats", default.seats, minimum=1)
-        for name in (
-            "cruise_kmh",
-            "battery_kwh",
-            "energy_kwh_per_km",
-            "vtol_energy_kwh",
-            "vtol_time_min",
-            "reserve_fraction",
-            "charge_kw",
-            "cost_per_km",
-        ):
-            kwargs[name] = fields.number(name, getattr(default, name), minimum=0.0)
+        low, high = AIRCRAFT_LIMITS["seats"]
+        kwargs["seats"] = fields.integer("seats", default.seats, int(low), int(high))
+        for name, (low, high) in AIRCRAFT_LIMITS.items():
+            if name != "seats":
+                kwargs[name] = fields.number(name, getattr(default, name), low, high)
         return fields.build(AircraftType, **kwargs)
 
 
@@ -114,7 +130,8 @@ def read_aircraft_types(path: str | Path) -> tuple[AircraftType, ...]:
 
     try:
         data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = str(exc).split(";")[0]  # JSONDecodeError is a ValueError
+        raise InstanceFormatError(path, f"cannot read JSON: {reason}") from None
     wrapped = JsonFields(data if isinstance(data, dict) else {"aircraft_types": data}, path)
     return tuple(AircraftType.from_json(f) for f in wrapped.objects("aircraft_types"))

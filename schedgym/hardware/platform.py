@@ -19,12 +19,20 @@ A :class:`Platform` is data, not code: it is read from (and written to) a JSON f
 * ``kernels`` (optional): execution time of a named kernel (a task type) on each PE type that can
   run it; a PE type missing from a kernel's map cannot run that kernel.
 
+Limits (every number finite; the reader checks them all, the records all but the PE count and
+the kernels' PE types): at most :data:`MAX_PES` PEs; ``speed`` in ``[MIN_SPEED, MAX_SPEED]``;
+powers in ``[0, MAX_POWER]``; off-diagonal bandwidths in ``[MIN_BANDWIDTH, MAX_BANDWIDTH]``;
+latencies and kernel times in ``[0, MAX_TIME]``; diagonal entries ``null`` or ``>= 0``
+(ignored); every PE type a kernel names is the type of some PE. An instance adds that each
+edge's worst communication time (largest latency plus its data over the smallest bandwidth) is
+at most ``MAX_TIME`` (:mod:`schedgym.socdag.instance`), so sums of times stay exact in float64
+and within int64 after CP-SAT's scaling.
+
 Every problem that runs on heterogeneous hardware describes it with this one record.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +42,18 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import compact_json, read_json
+from schedgym.core.files import checked_number, checked_string, compact_json, read_json
+
+#: most processing elements in one platform
+MAX_PES = 1024
+#: largest execution time, kernel time, latency or communication time of one edge (time units)
+MAX_TIME = 1e9
+#: relative PE speeds allowed
+MIN_SPEED, MAX_SPEED = 1e-6, 1e6
+#: largest power of a PE, watts
+MAX_POWER = 1e6
+#: off-diagonal bandwidths allowed (data units per time unit)
+MIN_BANDWIDTH, MAX_BANDWIDTH = 1e-6, 1e15
 
 
 @dataclass(frozen=True)
@@ -51,10 +70,13 @@ class ProcessingElement:
     def __post_init__(self) -> None:
         if not self.name:
             object.__setattr__(self, "name", f"{self.type}-{self.id}")
-        if not (self.speed > 0 and math.isfinite(self.speed)):
-            raise ValueError(f"PE {self.id}: speed must be positive, got {self.speed}")
-        if self.active_power < 0 or self.idle_power < 0:
-            raise ValueError(f"PE {self.id}: power must be >= 0")
+        if not (MIN_SPEED <= self.speed <= MAX_SPEED):
+            raise ValueError(
+                f"PE {self.id}: speed must be positive, in [{MIN_SPEED:g}, {MAX_SPEED:g}], "
+                f"got {self.speed}"
+            )
+        if not (0 <= self.active_power <= MAX_POWER and 0 <= self.idle_power <= MAX_POWER):
+            raise ValueError(f"PE {self.id}: power must be >= 0 and <= {MAX_POWER:g} W")
 
 
 def _frozen_matrix(values: Any, size: int, what: str) -> np.ndarray:
@@ -87,18 +109,25 @@ class Platform:
         bandwidth = _frozen_matrix(self.bandwidth, size, "bandwidth")
         latency = _frozen_matrix(self.latency, size, "latency")
         off = ~np.eye(size, dtype=bool)
-        if not (bandwidth[off] > 0).all():
-            raise ValueError(f"platform {self.name}: off-diagonal bandwidths must be positive")
-        if not (np.isfinite(latency) & (latency >= 0))[off].all():
-            raise ValueError(f"platform {self.name}: latencies must be finite and >= 0")
+        if not ((bandwidth[off] >= MIN_BANDWIDTH) & (bandwidth[off] <= MAX_BANDWIDTH)).all():
+            raise ValueError(
+                f"platform {self.name}: off-diagonal bandwidths must be positive, in "
+                f"[{MIN_BANDWIDTH:g}, {MAX_BANDWIDTH:g}]"
+            )
+        if not ((latency[off] >= 0) & (latency[off] <= MAX_TIME)).all():
+            raise ValueError(
+                f"platform {self.name}: latencies must be finite, in [0, {MAX_TIME:g}]"
+            )
         kernels = {
             str(k): MappingProxyType({str(t): float(v) for t, v in times.items()})
             for k, times in self.kernels.items()
         }
         for kernel, times in kernels.items():
             for pe_type, value in times.items():
-                if not (value >= 0 and math.isfinite(value)):
-                    raise ValueError(f"kernel {kernel!r} on {pe_type}: time must be >= 0")
+                if not (0 <= value <= MAX_TIME):
+                    raise ValueError(
+                        f"kernel {kernel!r} on {pe_type}: time must be in [0, {MAX_TIME:g}]"
+                    )
         object.__setattr__(self, "pes", pes)
         object.__setattr__(self, "bandwidth", bandwidth)
         object.__setattr__(self, "latency", latency)
@@ -121,6 +150,16 @@ class Platform:
         lat = np.where(off, self.latency, 0.0)
         inv_bw = np.where(off, 1.0 / np.where(off, self.bandwidth, 1.0), 0.0)
         return lat, inv_bw
+
+    def worst_comm_time(self, data: np.ndarray) -> np.ndarray:
+        """An upper bound of each volume's communication time over every link: the largest
+        off-diagonal latency plus ``data`` over the smallest off-diagonal bandwidth (0 with one
+        PE), ``(E,)``."""
+        data = np.asarray(data, dtype=np.float64)
+        if self.num_pes < 2:
+            return np.zeros_like(data)
+        lat, inv_bw = self.comm_factors()
+        return lat.max() + data * inv_bw.max()
 
     def comm_time(self, data: float, src: int, dst: int) -> float:
         """Time to move ``data`` from PE ``src`` to PE ``dst`` (0 on the same PE)."""
@@ -198,13 +237,20 @@ def uniform_platform(
     )
 
 
-def _number(source: str | Path, where: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InstanceFormatError(source, f"{where}: expected a number, got {value!r}")
-    return float(value)
+def _number(source: str | Path, where: str, value: Any, minimum: float, maximum: float) -> float:
+    return checked_number(source, where, value, minimum, maximum)
 
 
-def _matrix(source: str | Path, data: Mapping[str, Any], key: str, size: int) -> np.ndarray:
+def _matrix(
+    source: str | Path,
+    data: Mapping[str, Any],
+    key: str,
+    size: int,
+    low: float,
+    high: float,
+) -> np.ndarray:
+    """A ``size x size`` matrix; off-diagonal entries in ``[low, high]``, diagonal entries
+    ``null`` or finite and ``>= 0`` (ignored)."""
     rows = data.get(key)
     if not isinstance(rows, list) or len(rows) != size:
         raise InstanceFormatError(source, f"field {key!r}: expected {size} rows (one per PE)")
@@ -213,9 +259,12 @@ def _matrix(source: str | Path, data: Mapping[str, Any], key: str, size: int) ->
         if not isinstance(row, list) or len(row) != size:
             raise InstanceFormatError(source, f"field {key!r}[{p}]: expected {size} numbers")
         for q, value in enumerate(row):
-            if p == q and value is None:
-                continue  # diagonal ignored: null allowed
-            out[p, q] = _number(source, f"field {key!r}[{p}][{q}]", value)
+            where = f"field {key!r}[{p}][{q}]"
+            if p == q:
+                if value is not None:  # diagonal ignored: null allowed
+                    out[p, q] = checked_number(source, where, value, 0.0, None)
+                continue
+            out[p, q] = checked_number(source, where, value, low, high)
     return out
 
 
@@ -223,51 +272,51 @@ def parse_pes(source: str | Path, raw: Any) -> tuple[ProcessingElement, ...]:
     """The ``pes`` list of a platform or instance JSON; errors name ``source`` and the field."""
     if not isinstance(raw, list) or not raw:
         raise InstanceFormatError(source, "field 'pes': expected a non-empty list")
+    if len(raw) > MAX_PES:
+        raise InstanceFormatError(source, f"field 'pes': {len(raw)} PEs, at most {MAX_PES}")
     pes = []
     for i, item in enumerate(raw):
         where = f"field 'pes'[{i}]"
         if not isinstance(item, Mapping):
             raise InstanceFormatError(source, f"{where}: expected an object")
-        if item.get("id", i) != i:
+        pe_id = item.get("id", i)
+        if isinstance(pe_id, bool) or not isinstance(pe_id, int) or pe_id != i:
             raise InstanceFormatError(source, f"{where}: id must be {i} (ids 0..P-1 in order)")
-        try:
-            pes.append(
-                ProcessingElement(
-                    i,
-                    str(item.get("type", "PE")),
-                    str(item.get("name", "")),
-                    _number(source, f"{where}.speed", item.get("speed", 1.0)),
-                    _number(source, f"{where}.active_power", item.get("active_power", 0.0)),
-                    _number(source, f"{where}.idle_power", item.get("idle_power", 0.0)),
-                )
+        pe_type = checked_string(source, f"{where}.type", item.get("type", "PE"))
+        if not pe_type:
+            raise InstanceFormatError(source, f"{where}.type: expected a non-empty string")
+        pes.append(
+            ProcessingElement(
+                i,
+                pe_type,
+                checked_string(source, f"{where}.name", item.get("name", "")),
+                _number(source, f"{where}.speed", item.get("speed", 1.0), MIN_SPEED, MAX_SPEED),
+                _number(
+                    source, f"{where}.active_power", item.get("active_power", 0.0), 0, MAX_POWER
+                ),
+                _number(source, f"{where}.idle_power", item.get("idle_power", 0.0), 0, MAX_POWER),
             )
-        except ValueError as exc:
-            raise InstanceFormatError(source, f"{where}: {exc}") from None
+        )
     return tuple(pes)
 
 
 def parse_links(
     source: str | Path, data: Mapping[str, Any], size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``bandwidth`` and ``latency`` matrices (latency defaults to zeros), checked."""
-    bandwidth = _matrix(source, data, "bandwidth", size)
+    """``bandwidth`` and ``latency`` matrices (latency defaults to zeros), checked: off-diagonal
+    bandwidths in ``[MIN_BANDWIDTH, MAX_BANDWIDTH]``, latencies in ``[0, MAX_TIME]``."""
+    bandwidth = _matrix(source, data, "bandwidth", size, MIN_BANDWIDTH, MAX_BANDWIDTH)
     latency = (
-        _matrix(source, data, "latency", size) if "latency" in data else np.zeros_like(bandwidth)
+        _matrix(source, data, "latency", size, 0.0, MAX_TIME)
+        if "latency" in data
+        else np.zeros_like(bandwidth)
     )
-    off = ~np.eye(size, dtype=bool)
-    bad = np.argwhere(off & ~(bandwidth > 0))
-    if len(bad):
-        p, q = bad[0]
-        raise InstanceFormatError(source, f"field 'bandwidth'[{p}][{q}]: must be positive")
-    bad = np.argwhere(off & ~(latency >= 0))
-    if len(bad):
-        p, q = bad[0]
-        raise InstanceFormatError(source, f"field 'latency'[{p}][{q}]: must be >= 0")
     return bandwidth, latency
 
 
 def platform_from_json(data: Any, source: str | Path = "<json>") -> Platform:
-    """Parse the platform JSON layout; errors name ``source`` and the field."""
+    """Parse the platform JSON layout; errors name ``source`` and the field (limits in the
+    module docstring)."""
     if not isinstance(data, Mapping):
         raise InstanceFormatError(source, "expected a JSON object")
     pes = parse_pes(source, data.get("pes"))
@@ -275,22 +324,24 @@ def platform_from_json(data: Any, source: str | Path = "<json>") -> Platform:
     kernels_raw = data.get("kernels", {})
     if not isinstance(kernels_raw, Mapping):
         raise InstanceFormatError(source, "field 'kernels': expected an object")
+    known = {pe.type for pe in pes}
     kernels: dict[str, dict[str, float]] = {}
     for kernel, times in kernels_raw.items():
+        where = f"field 'kernels'[{kernel!r}]"
         if not isinstance(times, Mapping):
-            raise InstanceFormatError(source, f"field 'kernels'.{kernel}: expected an object")
+            raise InstanceFormatError(source, f"{where}: expected an object")
+        for pe_type in times:
+            if pe_type not in known:
+                raise InstanceFormatError(
+                    source, f"{where}[{pe_type!r}]: no PE has type {pe_type!r}"
+                )
         kernels[kernel] = {
-            str(t): _number(source, f"field 'kernels'.{kernel}.{t}", v) for t, v in times.items()
+            t: _number(source, f"{where}[{t!r}]", v, 0.0, MAX_TIME) for t, v in times.items()
         }
+    name = checked_string(source, "field 'name'", data.get("name", Path(str(source)).stem))
+    unit = checked_string(source, "field 'time_unit'", data.get("time_unit", ""))
     try:
-        return Platform(
-            str(data.get("name", Path(str(source)).stem)),
-            pes,
-            bandwidth,
-            latency,
-            kernels,
-            str(data.get("time_unit", "")),
-        )
+        return Platform(name, pes, bandwidth, latency, kernels, unit)
     except ValueError as exc:
         raise InstanceFormatError(source, str(exc)) from None
 

@@ -42,6 +42,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from schedgym.core.actions import as_action
 from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.generator import JobShopGenerator
 from schedgym.jobshop.instance import JobShopInstance
@@ -133,7 +134,7 @@ class JobShopEnv(gym.Env):
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Dispatch job ``action``'s next operation now (see the module docstring)."""
         sim = self.simulator
-        job = int(action)
+        job = as_action(action, self.max_jobs)
         if not (0 <= job < sim.num_jobs and sim.mask[job]) or sim.done:
             if self.strict:
                 raise ValueError(f"invalid action {job}: job cannot start now")

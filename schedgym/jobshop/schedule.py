@@ -9,6 +9,12 @@ The JSON layout (docs/design.md, stable)::
 Episodes with noise, breakdowns, release times or blocking add a ``"conditions"`` object
 (realised durations, release times, machine downtimes, blocking flag) so that the schedule can be
 validated later without the simulator.
+
+Reading checks the structure and every number (one-line :class:`InstanceFormatError` naming the
+file and field): ids and times are JSON integers in ``[0, MAX_TIME]`` (``2**53 - 1``: exact in
+float64, no int64 overflow in the validator's sums), ``wall_time_s`` finite and ``>= 0``, names
+strings, durations a rectangular table. Whether the operations form a feasible schedule is the
+validator's (:mod:`schedgym.jobshop.validate`) to say. Writing then reading gives the same JSON.
 """
 
 from __future__ import annotations
@@ -21,7 +27,22 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import read_json
+from schedgym.core.files import (
+    MAX_EXACT_INT,
+    checked_fields,
+    checked_int,
+    checked_list,
+    checked_number,
+    checked_object,
+    checked_string,
+    describe_value,
+    read_json,
+)
+
+#: largest time (start, end, duration, release, downtime bound) a schedule file may hold: the
+#: largest integer a JSON reader and a float64 hold exactly (2**53 - 1)
+MAX_TIME = MAX_EXACT_INT
+OPERATION_KEYS = ("job", "index", "machine", "start", "end")
 
 
 @dataclass(frozen=True)
@@ -72,15 +93,44 @@ class Conditions:
         }
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> Conditions:
-        """Inverse of :meth:`to_json`."""
+    def from_json(data: Any, source: str | Path = "<json>") -> Conditions:
+        """Inverse of :meth:`to_json`; every entry is checked (integers in ``[0,
+        MAX_TIME]``, rectangular durations, ``[machine, start, end]`` downtimes, a boolean
+        ``blocking``) and an error names ``source`` and the field."""
+        checked_object(source, "field conditions", data)
+
+        def time(where: str, value: Any) -> int:
+            return checked_int(source, where, value, 0, MAX_TIME)
+
+        def row(where: str, value: Any) -> list[int]:
+            return checked_list(source, where, value, time)
+
         durations = data.get("durations")
+        table = None
+        if durations is not None:
+            rows = checked_list(source, "field conditions.durations", durations, row)
+            if len({len(r) for r in rows}) > 1:
+                raise InstanceFormatError(
+                    source, "field conditions.durations: rows of different lengths"
+                )
+            table = np.array(rows, dtype=np.int64).reshape(len(rows), -1 if rows else 0)
         release = data.get("release")
+        downtimes = checked_list(
+            source,
+            "field conditions.downtimes",
+            data.get("downtimes", []),
+            lambda where, v: tuple(checked_list(source, where, v, time, 3)),
+        )
+        blocking = data.get("blocking", False)
+        if not isinstance(blocking, bool):
+            raise InstanceFormatError(source, "field conditions.blocking: expected true or false")
         return Conditions(
-            durations=None if durations is None else np.asarray(durations, dtype=np.int64),
-            release=None if release is None else np.asarray(release, dtype=np.int64),
-            downtimes=tuple((int(m), int(s), int(e)) for m, s, e in data.get("downtimes", [])),
-            blocking=bool(data.get("blocking", False)),
+            durations=table,
+            release=None
+            if release is None
+            else np.array(row("field conditions.release", release), dtype=np.int64),
+            downtimes=tuple((m, s, e) for m, s, e in downtimes),
+            blocking=blocking,
         )
 
 
@@ -136,29 +186,38 @@ class JobShopSchedule:
         Path(path).write_text(json.dumps(self.to_json(makespan), indent=1) + "\n")
 
     @staticmethod
-    def from_json(data: dict[str, Any], source: str | Path = "<json>") -> JobShopSchedule:
-        """Parse the JSON layout; errors name ``source`` and the field."""
+    def from_json(data: Any, source: str | Path = "<json>") -> JobShopSchedule:
+        """Parse the JSON layout; errors name ``source`` and the field. Integers (job, index,
+        machine, start, end, makespan) must be whole JSON numbers in ``[0, MAX_TIME]``; where
+        an operation sits is the validator's to judge."""
+        if not isinstance(data, dict):
+            raise InstanceFormatError(source, "expected a JSON object")
         if data.get("problem", "jobshop") != "jobshop":
             raise InstanceFormatError(
-                source, f"field 'problem' is {data.get('problem')!r}, not 'jobshop'"
+                source, f"field problem is {describe_value(data.get('problem'))}, not 'jobshop'"
             )
-        ops = []
-        for i, raw in enumerate(data.get("operations", [])):
-            try:
-                ops.append(
-                    Operation(*(int(raw[k]) for k in ("job", "index", "machine", "start", "end")))
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InstanceFormatError(
-                    source, f"operations[{i}]: bad or missing field {exc}"
-                ) from None
+        ops = [
+            Operation(
+                *(checked_int(source, f"{where}.{k}", raw[k], 0, MAX_TIME) for k in OPERATION_KEYS)
+            )
+            for where, raw in checked_list(
+                source,
+                "field operations",
+                data.get("operations", []),
+                lambda w, v: (w, checked_fields(source, w, v, OPERATION_KEYS)),
+            )
+        ]
+        if data.get("makespan") is not None:
+            checked_int(source, "field makespan", data["makespan"], 0, MAX_TIME)
         return JobShopSchedule(
-            instance=str(data.get("instance", "")),
+            instance=checked_string(source, "field instance", data.get("instance", "")),
             operations=tuple(ops),
-            solver=str(data.get("solver", "")),
-            status=str(data.get("status", "feasible")),
-            wall_time_s=float(data.get("wall_time_s", 0.0)),
-            conditions=Conditions.from_json(data.get("conditions") or {}),
+            solver=checked_string(source, "field solver", data.get("solver", "")),
+            status=checked_string(source, "field status", data.get("status", "feasible")),
+            wall_time_s=checked_number(
+                source, "field wall_time_s", data.get("wall_time_s", 0.0), 0.0, None
+            ),
+            conditions=Conditions.from_json(data.get("conditions") or {}, source),
         )
 
     @staticmethod

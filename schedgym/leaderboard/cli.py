@@ -5,7 +5,10 @@ renders stored rows without re-running (``--export`` writes them as CSV); ``suit
 suites (the same list as ``schedgym suites``, frozen ones with their digest); ``verify``
 recomputes the checksums; ``freeze`` adds suites to a manifest; ``problems`` lists the problems.
 Inputs are all checked before any work or output: bad input is one ``error:`` line, exit 2, and
-no file written.
+no file written. Option values follow :mod:`schedgym.leaderboard.options` (its stated limits);
+output paths are checked by :func:`schedgym.core.files.check_outputs` (every output's folder
+must exist, except the ``--plots`` folder, which is created when missing); the database's
+integrity and schema are checked on open (:class:`schedgym.leaderboard.store.Store`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from schedgym.core.errors import InstanceFormatError, UnknownNameError
+from schedgym.core.files import check_outputs
+from schedgym.leaderboard.options import (
+    check_run_count,
+    check_solvers,
+    output_files,
+    repeats_value,
+    threads_value,
+    workers_value,
+)
+from schedgym.leaderboard.options import names_of as names_of
+from schedgym.leaderboard.options import parse_limits as parse_limits
+from schedgym.leaderboard.options import parse_options as parse_options
+from schedgym.leaderboard.options import parse_seeds as parse_seeds
 
 if TYPE_CHECKING:
     from schedgym.core.problem import Problem
@@ -32,12 +48,23 @@ DbOpt = Annotated[
         "--db", help="Results database (default: $SCHEDGYM_DB, else in the user data dir)."
     ),
 ]
-CsvOpt = Annotated[Path | None, typer.Option("--csv", "--export", help="Per-instance CSV.")]
-JsonOpt = Annotated[
-    Path | None, typer.Option("--json", help="Summary JSON (machine, versions, commit).")
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option("--csv", "--export", help="Per-instance CSV (its folder must exist)."),
 ]
-MdOpt = Annotated[Path | None, typer.Option("--markdown", help="Write the Markdown tables.")]
-PlotsOpt = Annotated[Path | None, typer.Option("--plots", help="Folder for the PNG plots.")]
+JsonOpt = Annotated[
+    Path | None,
+    typer.Option("--json", help="Summary JSON: machine, versions, commit (its folder must exist)."),
+]
+MdOpt = Annotated[
+    Path | None, typer.Option("--markdown", help="Markdown tables (its folder must exist).")
+]
+PlotsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plots", help="Folder for the PNG plots (created if missing; its parent must exist)."
+    ),
+]
 SolverOptionsOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -48,66 +75,6 @@ SolverOptionsOpt = Annotated[
         "for cpsat; -O checkpoint=PATH for an agent.",
     ),
 ]
-
-
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``["mtbf=200", "blocking=true"]`` -> ``{"mtbf": 200, "blocking": True}`` (YAML values)."""
-    import yaml
-
-    options: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UnknownNameError(f"--option {pair!r}: expected KEY=VALUE")
-        options[key.strip()] = yaml.safe_load(value)
-    return options
-
-
-def parse_limits(text: str | None) -> list[float | None]:
-    """``"0.5,2"`` -> ``[0.5, 2.0]``; ``None`` or ``"default"`` -> ``[None]``."""
-    if text is None:
-        return [None]
-    out: list[float | None] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        if part in ("default", "none"):
-            out.append(None)
-            continue
-        try:
-            value = float(part)
-        except ValueError:
-            raise UnknownNameError(f"--time-limit: {part!r} is not a number of seconds") from None
-        if not value > 0:
-            raise UnknownNameError(f"--time-limit: {part!r} must be > 0")
-        out.append(value)
-    return list(dict.fromkeys(out)) or [None]
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``"0,1,5-7"`` -> ``[0, 1, 5, 6, 7]``."""
-    seeds: list[int] = []
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            lo, _, hi = part.partition("-")
-            seeds.extend(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise UnknownNameError(f"--seeds: {text!r} is not a list such as 0,1,5-7") from None
-    if not seeds:
-        raise UnknownNameError("--seeds names no seed")
-    return list(dict.fromkeys(seeds))
-
-
-def names_of(text: str, what: str) -> list[str]:
-    """Comma-separated names, in order, without duplicates; none is an error."""
-    names = [s.strip() for s in text.split(",") if s.strip()]
-    if not names:
-        raise UnknownNameError(f"{what} names nothing")
-    return list(dict.fromkeys(names))
-
-
-def _check_outputs(*paths: Path | None) -> None:
-    for path in paths:
-        if path is not None and not path.parent.is_dir():
-            raise InstanceFormatError(path, f"no such directory {str(path.parent)!r}")
 
 
 def _db_path(db: Path | None, create: bool) -> Path:
@@ -133,8 +100,10 @@ def emit(
     json_path: Path | None,
     md_path: Path | None,
     plots: Path | None,
+    inputs: Sequence[Path | None] = (),
 ) -> None:
-    """Print the Markdown tables of ``rows`` and write the requested outputs (all or none)."""
+    """Print the Markdown tables of ``rows`` and write the requested outputs (all or none; none
+    may be one of ``inputs``, such as the database)."""
     from schedgym.core.files import commit_outputs
     from schedgym.leaderboard import report
     from schedgym.leaderboard.environment import environment
@@ -153,11 +122,12 @@ def emit(
         writers[json_path] = lambda p: report.write_json(doc, p)
     if md_path is not None:
         writers[md_path] = lambda p: _write_text(p, text)
+    folders = []
     if plots is not None and cells:
-        plots.mkdir(parents=True, exist_ok=True)
+        folders.append(plots)  # created by commit_outputs, with the plots, only if all succeed
         writers.update(plot_writers(cells, spec, spec.name, suite, plots))
     if writers:
-        commit_outputs(writers)
+        commit_outputs(writers, folders, inputs)
         typer.echo("wrote " + ", ".join(str(p) for p in writers), err=True)
 
 
@@ -209,15 +179,34 @@ def run(
         str | None,
         typer.Option("--time-limit", "-t", help="Seconds per instance; a list gives budgets."),
     ] = None,
-    seeds: Annotated[str, typer.Option("--seeds", help="Seeds, e.g. 0,1,5-7.")] = "0",
-    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Runs per seed.")] = 1,
+    seeds: Annotated[
+        str,
+        typer.Option(
+            "--seeds", help="Seeds, e.g. 0,1,5-7: at most 10,000, each in [0, 2**31 - 1]."
+        ),
+    ] = "0",
+    repeats: Annotated[
+        int,
+        typer.Option(
+            "--repeats", parser=repeats_value, metavar="INT", help="Runs per seed (1 to 1,000)."
+        ),
+    ] = 1,
     backend: Annotated[str, typer.Option("--backend", help="local or ray.")] = "local",
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", parser=workers_value, metavar="INT", help="Parallel processes."),
+    ] = 1,
     ray_address: Annotated[
         str | None, typer.Option("--ray-address", help="Existing Ray cluster (else local Ray).")
     ] = None,
     threads: Annotated[
-        int, typer.Option("--threads", min=1, help="Threads per solver (CP-SAT workers).")
+        int,
+        typer.Option(
+            "--threads",
+            parser=threads_value,
+            metavar="INT",
+            help="Threads per solver (CP-SAT workers).",
+        ),
     ] = 1,
     db: DbOpt = None,
     csv_path: CsvOpt = None,
@@ -231,10 +220,12 @@ def run(
 
     Every schedule is validated before it counts (an invalid one is a failed row, never
     scored). Rows already in the database are reused, so an interrupted run picks up where it
-    stopped, and concurrent runs into one database lose and duplicate nothing.
+    stopped, and concurrent runs into one database lose and duplicate nothing. At most
+    1,000,000 runs (instances x time limits x solvers x seeds x repeats) per invocation.
     """
     from schedgym.leaderboard.environment import environment
     from schedgym.leaderboard.harness import make_plan, run_leaderboard
+    from schedgym.leaderboard.store import Store
     from schedgym.problems import get_problem
 
     if backend not in ("local", "ray"):
@@ -242,9 +233,13 @@ def run(
     chosen: Backend = "ray" if backend == "ray" else "local"
     spec = get_problem(problem)
     limits, seed_list = parse_limits(time_limit), parse_seeds(seeds)
-    _check_outputs(csv_path, json_path, md_path, plots)
     chosen_solvers = names_of(solvers, "--solvers")
     options = parse_options(option)
+    check_run_count(len(limits) * len(chosen_solvers) * len(seed_list) * repeats)
+    path = _db_path(db, create=True)
+    files = output_files(problem, suite, ("--csv", csv_path), json_path, md_path, plots)
+    check_outputs({**files, "--db": path}, {"--plots": plots})
+    Store.check(path)
     plan = make_plan(
         problem,
         suite,
@@ -255,7 +250,10 @@ def run(
         options={name: options for name in chosen_solvers},
         threads=threads,
     )
-    path = _db_path(db, create=True)
+    check_solvers(spec, plan.solvers, options, threads)
+    check_run_count(
+        len(plan.suite.names) * len(limits) * len(plan.solvers) * len(seed_list) * repeats
+    )
     env = environment()
     bar = None if quiet else ProgressBar()
     try:
@@ -278,11 +276,9 @@ def run(
         "workers": workers,
         "database": str(path),
     }
-    from schedgym.leaderboard.store import Store
-
     with Store(path) as store:
         sessions = store.sessions(r.session for r in outcome.rows)
-    emit(spec, suite, outcome.rows, header, sessions, csv_path, json_path, md_path, plots)
+    emit(spec, suite, outcome.rows, header, sessions, csv_path, json_path, md_path, plots, [path])
     reused = len(outcome.rows) - outcome.new
     typer.echo(
         f"{outcome.planned} runs planned: {outcome.new} new, {reused} reused from {path}", err=True
@@ -322,16 +318,17 @@ def show(
     from schedgym.problems import get_problem
 
     spec = get_problem(problem)
-    _check_outputs(csv_path, json_path, md_path, plots)
     wanted = names_of(solvers, "--solvers") if solvers is not None else None
+    limits = None if time_limit is None else set(parse_limits(time_limit))
+    seed_set = None if seeds is None else set(parse_seeds(seeds))
     path = _db_path(db, create=False)
+    files = output_files(problem, suite, ("--export", csv_path), json_path, md_path, plots)
+    check_outputs(files, {"--plots": plots}, {"--db": path})
     with Store(path) as store:
         rows = select_latest(store.rows(problem, suite, wanted), wanted)
-        if time_limit is not None:
-            limits = set(parse_limits(time_limit))
+        if limits is not None:
             rows = [r for r in rows if r.time_limit in limits]
-        if seeds is not None:
-            seed_set = set(parse_seeds(seeds))
+        if seed_set is not None:
             rows = [r for r in rows if r.seed in seed_set]
         if not rows:
             raise UnknownNameError(f"no stored results for {problem}/{suite} in {path}")
@@ -348,7 +345,7 @@ def show(
         "seeds": sorted({r.seed for r in rows}),
         "database": str(path),
     }
-    emit(spec, suite, rows, header, sessions, csv_path, json_path, md_path, plots)
+    emit(spec, suite, rows, header, sessions, csv_path, json_path, md_path, plots, [path])
 
 
 def suites(problem: ProblemOpt = "jobshop") -> None:

@@ -24,7 +24,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from schedgym.core.errors import UnknownNameError
+from schedgym.core.errors import SchedGymError, UnknownNameError
 from schedgym.core.solver import ENTRY_POINT_GROUP
 from schedgym.leaderboard.store import Row, Store
 from schedgym.leaderboard.suites import FrozenSuite, check, unfrozen_suite
@@ -255,28 +255,98 @@ def _preload(problem: str, solvers: Sequence[str]) -> list[str]:
     return [m for m in dict.fromkeys(modules) if m]
 
 
-def _init_worker() -> None:
+#: How often a pool worker checks that the process that started the pool is still alive.
+WATCHDOG_INTERVAL_S = 0.2
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (a killed parent not yet reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): existence is all we can tell
+    return state not in (b"Z", b"X")
+
+
+def _die_with(owner: int) -> None:
+    """Make this pool worker end when ``owner`` (the process that made the pool) ends, even by
+    ``kill -9``: then the forkserver, whose children all ended, and the resource tracker, whose
+    pipe closes, end too.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` kills the worker when its parent (the
+    forkserver) dies; a parent that died before the call is caught by comparing ``getppid``.
+    Everywhere: a daemon thread polls ``owner`` every :data:`WATCHDOG_INTERVAL_S` and kills the
+    worker once it is gone (the forkserver outlives the owner until its children end).
+    """
+    import signal
+    import sys
+    import threading
+    import time
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog still works
+            pass
+    if os.getppid() != parent or not _alive(owner):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def watch() -> None:
+        while _alive(owner):
+            time.sleep(WATCHDOG_INTERVAL_S)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="schedgym-owner-watchdog", daemon=True).start()
+
+
+def _init_worker(owner: int) -> None:
     import signal
 
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["MKL_NUM_THREADS"] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _die_with(owner)
 
 
 def _run_pool(chunks: list[Chunk], workers: int, count: Callable[[Sequence[Row]], None]) -> None:
+    """Run ``chunks`` on a forkserver process pool of ``workers``; each worker dies with this
+    process (:func:`_die_with`), and a worker that dies is one error line, not a traceback."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_preload(chunks[0].problem, [s for s, _ in chunks[0].configs]))
     pool = ProcessPoolExecutor(
-        min(workers, len(chunks)), mp_context=context, initializer=_init_worker
+        min(workers, len(chunks)),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     try:
         pending = {pool.submit(run_chunk, chunk) for chunk in chunks}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                count(future.result())
+                try:
+                    rows = future.result()
+                except BrokenProcessPool:
+                    raise SchedGymError(
+                        "a leaderboard worker process died (killed, or out of memory); the "
+                        "finished runs are stored: rerun the same command to resume"
+                    ) from None
+                count(rows)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -5,7 +5,11 @@ rows; the driver commits them to the database as tasks finish. Workers run with
 ``OMP_NUM_THREADS=1`` (and ``MKL_NUM_THREADS=1``) through the job's runtime environment. With no
 address, a local Ray with ``workers`` CPUs is started and shut down again; with an address
 (``ray://host:10001`` or ``auto``), the existing cluster is used, whose nodes must have
-schedgym and the solvers' packages installed.
+schedgym and the solvers' packages installed. A cluster that cannot be started or reached, or
+a task that fails (its worker died), is one :class:`SchedGymError` line; the rows already
+returned are stored, so rerunning resumes. Ray's own processes share the fate of the driver that
+started them (raylet and GCS die with it; its dashboard and runtime-env agents follow within
+about a minute).
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ def _remote_chunk(chunk: Chunk) -> list[Row]:
 
     os.environ.update(WORKER_ENV)
     return run_chunk(chunk)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 def run_ray(
@@ -52,7 +61,11 @@ def run_ray(
         }
         if address is None:
             kwargs["num_cpus"] = max(1, workers)
-        ray.init(address=address, **kwargs)
+        try:
+            ray.init(address=address, **kwargs)
+        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+            where = f"the Ray cluster at {address!r}" if address else "a local Ray"
+            raise SchedGymError(f"cannot start or reach {where}: {_first_line(exc)}") from None
     pending: list[Any] = []
     try:
         cpus = int(ray.cluster_resources().get("CPU", workers))
@@ -61,7 +74,14 @@ def run_ray(
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
             for ref in finished:
-                on_rows(ray.get(ref))
+                try:
+                    rows = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    raise SchedGymError(
+                        f"a Ray task failed ({type(exc).__name__}: {_first_line(exc)}); the "
+                        "finished runs are stored: rerun the same command to resume"
+                    ) from None
+                on_rows(rows)
     except KeyboardInterrupt:
         for ref in pending:
             ray.cancel(ref, force=True)

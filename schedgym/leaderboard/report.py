@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from schedgym.core.errors import InstanceFormatError
 from schedgym.core.files import optional_float, read_records_csv
 from schedgym.core.problem import Problem, Score
 from schedgym.leaderboard.store import ROW_COLUMNS, Row
@@ -267,7 +268,11 @@ def write_rows_csv(rows: Iterable[Row], path: Path) -> None:
 
 
 def read_rows_csv(path: str | Path) -> list[Row]:
-    """Rows of a CSV written by :func:`write_rows_csv` (submissions' ``results.csv``)."""
+    """Rows of a CSV written by :func:`write_rows_csv` (submissions' ``results.csv``).
+
+    A missing, unreadable, non-UTF-8 or malformed file (or a directory) is one
+    :class:`InstanceFormatError` naming the file (and line)."""
+    path = Path(path)
 
     def parse(d: dict[str, str]) -> Row:
         return Row(
@@ -290,7 +295,19 @@ def read_rows_csv(path: str | Path) -> list[Row]:
             d["session"],
         )
 
-    return read_records_csv(path, ROW_COLUMNS, parse)
+    if path.is_dir():
+        raise InstanceFormatError(path, "is a directory, not a CSV file")
+    try:
+        return read_records_csv(path, ROW_COLUMNS, parse)
+    except FileNotFoundError:
+        raise InstanceFormatError(path, "no such file") from None
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (byte {exc.start}: {exc.reason})"
+        raise InstanceFormatError(path, message) from None
+    except csv.Error as exc:
+        raise InstanceFormatError(path, f"malformed CSV ({exc})") from None
+    except OSError as exc:
+        raise InstanceFormatError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
 def summary_json(
@@ -328,6 +345,19 @@ def summary_json(
     }
 
 
+def _finite(data: Any) -> Any:
+    """``data`` with every NaN or infinite float replaced by ``None`` (strict JSON has neither)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, Mapping):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
+
+
 def write_json(data: Mapping[str, Any], path: Path) -> None:
-    """Write ``data`` as indented JSON."""
-    path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+    """Write ``data`` as indented, strict JSON (NaN and infinities become ``null``; objects JSON
+    does not know become strings)."""
+    text = json.dumps(_finite(data), indent=1, default=str, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")

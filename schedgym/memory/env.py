@@ -54,6 +54,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from schedgym.core.actions import as_action
 from schedgym.memory.cost import CostModel
 from schedgym.memory.generator import AssignGenerator, PackGenerator, SizeRange, UniformGenerator
 from schedgym.memory.instance import MemoryInstance, check_variant
@@ -207,7 +208,7 @@ class MemoryMappingEnv(gym.Env):
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Decide the current buffer with candidate ``action`` (or slow; see the docstring)."""
         state = self.state
-        a = int(action)
+        a = as_action(action, self.max_candidates + 1)
         mask = self.action_masks()
         if not (0 <= a < len(mask) and mask[a]):
             if self.strict:

@@ -21,8 +21,25 @@ from typing import Literal, cast
 
 import numpy as np
 
-from schedgym.core.errors import UnknownNameError
+from schedgym.core.errors import InstanceFormatError, UnknownNameError
 from schedgym.hardware.memory import MemoryHierarchy, two_tier
+
+#: Most buffers in one instance.
+MAX_BUFFERS = 10**6
+#: Largest buffer, in bytes (1 TiB). ``MAX_BUFFERS * MAX_BUFFER_SIZE`` (about 1.1e18) bounds
+#: every sum of sizes (live loads, peaks, bytes moved per step) inside int64 (about 9.2e18).
+MAX_BUFFER_SIZE = 2**40
+#: Largest fast-memory capacity (and any tier's capacity), in bytes (1 PiB).
+MAX_CAPACITY = 2**50
+#: Live ranges lie in ``[0, MAX_STEP]`` (steps are never allocated one by one: the cost model
+#: only keeps steps with uses).
+MAX_STEP = 2**40
+#: Largest compute time of one program step (in the platform's time unit).
+MAX_COMPUTE = 1e15
+#: Tier bandwidths (bytes per time unit) lie in ``[MIN_BANDWIDTH, MAX_BANDWIDTH]``, so that
+#: every modelled time is finite.
+MIN_BANDWIDTH = 1e-6
+MAX_BANDWIDTH = 1e12
 
 Variant = Literal["pack", "assign"]
 VARIANTS: tuple[Variant, ...] = ("pack", "assign")
@@ -53,10 +70,40 @@ def check_variant(variant: str) -> Variant:
     return cast(Variant, variant)
 
 
-def _frozen(values: object, dtype: type) -> np.ndarray:
-    array: np.ndarray = np.array(values, dtype=dtype)
+def _whole(values: np.ndarray) -> bool:
+    """Whether every float of ``values`` is a whole number within int64."""
+    return bool(
+        (np.isfinite(values) & (values == np.round(values)) & (abs(values) < 2.0**63)).all()
+    )
+
+
+def _frozen(values: object, dtype: type, what: str = "values") -> np.ndarray:
+    try:
+        raw = np.asarray(values)
+        if dtype is np.int64 and raw.dtype.kind == "f" and not _whole(raw):
+            raise ValueError
+        array: np.ndarray = np.array(raw, dtype=dtype)
+    except (OverflowError, TypeError, ValueError):
+        kind = np.dtype(dtype).name
+        raise ValueError(f"{what} must be {kind} numbers, got {values!r:.60}") from None
     array.setflags(write=False)
     return array
+
+
+def check_platform(platform: MemoryHierarchy) -> str | None:
+    """What is wrong with ``platform`` for a memory instance (``None`` when nothing): every tier
+    capacity at most ``MAX_CAPACITY``, every bandwidth in ``[MIN_BANDWIDTH, MAX_BANDWIDTH]``."""
+    for k, tier in enumerate(platform.tiers):
+        if tier.capacity is not None and not 1 <= tier.capacity <= MAX_CAPACITY:
+            return f"tiers[{k}].capacity must be in [1, {MAX_CAPACITY}], got {tier.capacity}"
+        for what in ("read_bandwidth", "write_bandwidth"):
+            value = getattr(tier, what)
+            if not MIN_BANDWIDTH <= value <= MAX_BANDWIDTH:
+                return (
+                    f"tiers[{k}].{what} must be in [{MIN_BANDWIDTH:g}, {MAX_BANDWIDTH:g}], "
+                    f"got {value!r}"
+                )
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +113,13 @@ class MemoryInstance:
     Uses are stored CSR-style: buffer ``i`` is used at ``use_steps[use_ptr[i]:use_ptr[i+1]]``
     (sorted, distinct), a write where ``use_write`` is set. Build one with :meth:`from_buffers`.
     Arrays are read-only.
+
+    Limits (``ValueError`` otherwise): 1 to ``MAX_BUFFERS`` buffers of 1 to ``MAX_BUFFER_SIZE``
+    bytes, live ranges within ``[0, MAX_STEP]``, compute times finite in ``[0, MAX_COMPUTE]``,
+    and the platform as :func:`check_platform` wants it. A capacity below the live load (or
+    below one buffer) is allowed: ``pack`` then still minimises the peak and reports that the
+    mapping does not fit (the readers refuse a *file* whose own capacity is below one of its
+    ``pack`` buffers: see :mod:`schedgym.memory.formats`).
     """
 
     name: str
@@ -90,7 +144,8 @@ class MemoryInstance:
             ("use_write", np.bool_),
             ("compute", np.float64),
         ):
-            object.__setattr__(self, key, _frozen(getattr(self, key), dtype))
+            array = _frozen(getattr(self, key), dtype, f"instance {self.name}: {key}")
+            object.__setattr__(self, key, array)
         n = len(self.starts)
         where = f"instance {self.name}"
         if n == 0 or self.ends.shape != (n,) or self.sizes.shape != (n,) or len(self.ids) != n:
@@ -99,6 +154,12 @@ class MemoryInstance:
             raise ValueError(f"{where}: live ranges need 0 <= start < end")
         if (self.sizes <= 0).any():
             raise ValueError(f"{where}: sizes must be positive")
+        if n > MAX_BUFFERS:
+            raise ValueError(f"{where}: more than {MAX_BUFFERS} buffers")
+        if (self.sizes > MAX_BUFFER_SIZE).any():
+            raise ValueError(f"{where}: sizes must be at most {MAX_BUFFER_SIZE}")
+        if (self.ends > MAX_STEP).any():
+            raise ValueError(f"{where}: live ranges must end by step {MAX_STEP}")
         if len(set(self.ids)) != n:
             raise ValueError(f"{where}: buffer ids must be distinct")
         ptr, steps = self.use_ptr, self.use_steps
@@ -121,7 +182,12 @@ class MemoryInstance:
             raise ValueError(f"{where}: compute needs one time per step ({self.horizon})")
         if not (np.isfinite(self.compute) & (self.compute >= 0)).all():
             raise ValueError(f"{where}: compute times must be finite and >= 0")
+        if (self.compute > MAX_COMPUTE).any():
+            raise ValueError(f"{where}: compute times must be at most {MAX_COMPUTE:g}")
         check_variant(self.variant)
+        problem = check_platform(self.platform)
+        if problem is not None:
+            raise ValueError(f"{where}: platform {problem}")
 
     @staticmethod
     def from_buffers(
@@ -216,5 +282,20 @@ class MemoryInstance:
         return replace(self, variant=check_variant(variant))
 
     def with_capacity(self, capacity: int) -> MemoryInstance:
-        """The same buffers with another fast-memory capacity."""
-        return replace(self, platform=self.platform.with_fast_capacity(capacity))
+        """The same buffers with another fast-memory capacity (``InstanceFormatError`` naming the
+        instance for a capacity outside ``[1, MAX_CAPACITY]``)."""
+        if isinstance(capacity, bool) or not isinstance(capacity, int | np.integer):
+            raise InstanceFormatError(self.name, f"capacity must be an integer, got {capacity!r}")
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise InstanceFormatError(
+                self.name, f"capacity must be in [1, {MAX_CAPACITY}], got {capacity}"
+            )
+        try:
+            return replace(self, platform=self.platform.with_fast_capacity(int(capacity)))
+        except ValueError as exc:
+            raise InstanceFormatError(self.name, _without_prefix(str(exc))) from None
+
+
+def _without_prefix(message: str) -> str:
+    """``message`` without the ``instance NAME: `` that :class:`MemoryInstance` puts first."""
+    return message.split(": ", 1)[1] if message.startswith("instance ") else message

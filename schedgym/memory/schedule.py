@@ -11,6 +11,13 @@ file written by ``schedgym solve --problem memory`` (stable)::
 ``peak <= capacity``, ``objective`` is the validator's (the peak for ``pack``, the modelled time
 for ``assign``). :func:`read_mapping` reads the file back against an instance, matching buffers
 by id.
+
+Reading checks (one-line :class:`InstanceFormatError` naming the file and field): every buffer of
+the instance listed once by its id (an integer or a string, not a bool), offsets JSON integers in
+``[0, MAX_OFFSET]`` or ``null``, ``wall_time_s`` finite and ``>= 0``, the informative fields
+(``capacity``, ``peak``, ``fits``, ``objective``, ``variant``) of the right type; whether the
+offsets overlap is the validator's (:mod:`schedgym.memory.validate`) to say. Writing then reading
+gives the same JSON.
 """
 
 from __future__ import annotations
@@ -24,10 +31,20 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import read_json
+from schedgym.core.files import (
+    MAX_EXACT_INT,
+    checked_int,
+    checked_number,
+    checked_string,
+    describe_value,
+    read_json,
+)
 from schedgym.memory.instance import BufferId, MemoryInstance
 
 SLOW = -1  # offset code for "slow memory" in integer offset arrays
+#: largest offset a mapping file may give (2**53 - 1: exact in JSON readers and float64; an
+#: offset plus a buffer size stays far inside int64)
+MAX_OFFSET = MAX_EXACT_INT
 
 
 @dataclass(frozen=True)
@@ -125,9 +142,14 @@ class MemoryMapping:
 def mapping_from_json(
     data: Any, instance: MemoryInstance, source: str | Path = "<json>"
 ) -> MemoryMapping:
-    """Parse a mapping file's content for ``instance``; errors name ``source`` and the field."""
+    """Parse a mapping file's content for ``instance``; errors name ``source`` and the field
+    (checks in the module docstring)."""
     if not isinstance(data, Mapping):
         raise InstanceFormatError(source, "expected a JSON object")
+    if data.get("problem", "memory") != "memory":
+        raise InstanceFormatError(
+            source, f"field problem is {describe_value(data.get('problem'))}, not 'memory'"
+        )
     raw = data.get("buffers")
     if not isinstance(raw, list):
         raise InstanceFormatError(source, "field 'buffers': expected a list")
@@ -138,28 +160,56 @@ def mapping_from_json(
         where = f"buffers[{k}]"
         if not isinstance(item, Mapping) or "id" not in item or "offset" not in item:
             raise InstanceFormatError(source, f"field {where}: expected {{'id': I, 'offset': O}}")
-        i = index.get(item["id"])
+        ident = item["id"]
+        if isinstance(ident, bool) or not isinstance(ident, int | str):
+            raise InstanceFormatError(
+                source,
+                f"field {where}.id: expected an integer or a string, got {describe_value(ident)}",
+            )
+        i = index.get(ident)
         if i is None:
-            raise InstanceFormatError(source, f"field {where}.id: unknown buffer {item['id']!r}")
+            raise InstanceFormatError(
+                source, f"field {where}.id: unknown buffer {describe_value(ident)}"
+            )
         if i in seen:
-            raise InstanceFormatError(source, f"field {where}.id: buffer {item['id']!r} repeated")
+            raise InstanceFormatError(
+                source, f"field {where}.id: buffer {describe_value(ident)} repeated"
+            )
         seen.add(i)
         offset = item["offset"]
-        if offset is not None and (isinstance(offset, bool) or not isinstance(offset, int)):
-            raise InstanceFormatError(
-                source, f"field {where}.offset: expected an integer or null, got {offset!r}"
-            )
+        if offset is not None:
+            offset = checked_int(source, f"field {where}.offset", offset, 0, MAX_OFFSET)
         offsets[i] = offset
     if len(seen) != instance.num_buffers:
         missing = next(instance.ids[i] for i in range(instance.num_buffers) if i not in seen)
         raise InstanceFormatError(source, f"field 'buffers': buffer {missing!r} is missing")
+    _check_header(data, source)
+    wall = data.get("wall_time_s")
     return MemoryMapping(
         instance.name,
         tuple(offsets),
-        str(data.get("solver", "")),
-        str(data.get("status", "feasible")),
-        float(data.get("wall_time_s", 0.0) or 0.0),
+        checked_string(source, "field solver", data.get("solver", "")),
+        checked_string(source, "field status", data.get("status", "feasible")),
+        0.0 if wall is None else checked_number(source, "field wall_time_s", wall, 0.0, None),
     ).describe(instance)
+
+
+def _check_header(data: Mapping[str, Any], source: str | Path) -> None:
+    """The informative fields (recomputed from the instance on reading) have the right types."""
+    checked_string(source, "field instance", data.get("instance", ""))
+    for key in ("capacity", "peak"):
+        if data.get(key) is not None:
+            checked_int(source, f"field {key}", data[key], 0, None)
+    if data.get("fits") is not None and not isinstance(data["fits"], bool):
+        raise InstanceFormatError(source, "field fits: expected true, false or null")
+    if data.get("objective") is not None:
+        checked_number(source, "field objective", data["objective"])
+    if data.get("variant") not in (None, "pack", "assign"):
+        raise InstanceFormatError(
+            source,
+            f"field variant: expected 'pack', 'assign' or null, got "
+            f"{describe_value(data['variant'])}",
+        )
 
 
 def read_mapping(path: str | Path, instance: MemoryInstance) -> MemoryMapping:

@@ -17,7 +17,7 @@ import numpy as np
 
 from schedgym.core.files import json_number
 from schedgym.hardware.platform import Platform
-from schedgym.socdag.instance import SoCDAGInstance
+from schedgym.socdag.instance import MAX_DATA, SoCDAGInstance, find_cycle
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +40,30 @@ class Application:
             object.__setattr__(self, key, array)
         object.__setattr__(self, "task_names", tuple(self.task_names))
         object.__setattr__(self, "kernels", tuple(self.kernels))
+        self._check_graph()
+
+    def _check_graph(self) -> None:
+        """Edges name known tasks, no self-loop, no duplicate, data in ``[0, MAX_DATA]``, no
+        cycle (the rules of :class:`SoCDAGInstance`, checked before any platform is chosen)."""
+        src, dst, data, tasks = self.src, self.dst, self.data, self.num_tasks
+        where = f"application {self.name}"
+        if not len(src) == len(dst) == len(data):
+            raise ValueError(f"{where}: src, dst and data must have equal lengths")
+        if len(src) == 0:
+            return
+        if min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= tasks:
+            raise ValueError(f"{where}: edge endpoints must be task ids 0..{tasks - 1}")
+        if (src == dst).any():
+            raise ValueError(f"{where}: self-loop on task {int(src[src == dst][0])}")
+        if len(np.unique(src * tasks + dst)) != len(src):
+            raise ValueError(f"{where}: duplicate edge")
+        if not ((data >= 0) & (data <= MAX_DATA)).all():
+            raise ValueError(f"{where}: edge data must be finite, in [0, {MAX_DATA:g}]")
+        cycle = find_cycle(tasks, src, dst)
+        if cycle is not None:
+            raise ValueError(
+                f"{where}: the task graph has a cycle ({' -> '.join(map(str, cycle))})"
+            )
 
     @property
     def num_tasks(self) -> int:

@@ -51,6 +51,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from schedgym.core.actions import as_action
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
 from schedgym.socdag.generator import SoCDAGGenerator
@@ -212,7 +213,7 @@ class SoCDAGEnv(gym.Env):
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Place the current task on PE ``action`` (see the module docstring)."""
         sim = self.simulator
-        pe = int(action)
+        pe = as_action(action, self.max_pes)
         task = sim.current()
         if task < 0 or not (0 <= pe < sim.num_pes and sim.allowed[task, pe]):
             if self.strict:

@@ -46,7 +46,20 @@ SoC file (``SoC.*.txt``: ``add_new_resource`` blocks with ``opp``, ``power_profi
 * links: ``comm_band`` is symmetric; two PEs of one resource use its self band (``comm_band c
   c``); a pair of resources without a ``comm_band`` line communicates through memory, with
   ``1 / bw = 1 / bw(p, mem) + 1 / bw(mem, q)``; latency 0. ``comm_band_self`` (same PE) is
-  ignored: communication on one PE is free in schedgym's model.
+  ignored: communication on one PE is free in schedgym's model. A repeated ``comm_vol`` line for
+  one pair keeps its last volume.
+
+**Checks and limits** (every reader; a one-line :class:`InstanceFormatError` naming the file and
+the line (text) or field (JSON)): every number finite; execution times, kernel times, STG costs
+and latencies in ``[0, MAX_TIME]`` (1e9 time units); edge data in ``[0, MAX_DATA]`` (1e15), and
+each edge's worst communication time (largest latency + data / smallest bandwidth) at most
+``MAX_TIME``; off-diagonal bandwidths in ``[MIN_BANDWIDTH, MAX_BANDWIDTH]`` (1e-6, 1e15); speeds
+in ``[MIN_SPEED, MAX_SPEED]`` (1e-6, 1e6); powers in ``[0, MAX_POWER]`` (1e6 W); at most
+``MAX_TASKS`` (100,000) tasks, ``MAX_EDGES`` (1,000,000) edges and ``MAX_PES`` (1024) PEs. Ids and
+counts are integers as written (an STG predecessor ``0.5`` or ``nan`` is an error, never rounded),
+unique and known; no self-loop, duplicate edge or cycle; kernel maps name existing PE types.
+Hence every sum of an instance's times is below ``(MAX_TASKS + MAX_EDGES) * MAX_TIME`` (1.1e15):
+exact in float64 (< 2**53) and inside int64 after CP-SAT's scaling by up to 1000 (< 2**62).
 """
 
 from __future__ import annotations
@@ -58,8 +71,23 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import compact_json, read_json
+from schedgym.core.files import (
+    checked_int,
+    checked_number,
+    checked_string,
+    compact_json,
+    int_token,
+    json_number,
+    number_token,
+    read_json,
+    read_text,
+)
 from schedgym.hardware.platform import (
+    MAX_BANDWIDTH,
+    MAX_PES,
+    MAX_POWER,
+    MAX_TIME,
+    MIN_BANDWIDTH,
     Platform,
     ProcessingElement,
     parse_links,
@@ -67,7 +95,7 @@ from schedgym.hardware.platform import (
     uniform_platform,
 )
 from schedgym.socdag.application import Application
-from schedgym.socdag.instance import SoCDAGInstance
+from schedgym.socdag.instance import MAX_DATA, MAX_EDGES, MAX_TASKS, SoCDAGInstance, find_cycle
 
 # ------------------------------------------------------------------------- interchange JSON
 
@@ -79,10 +107,74 @@ def _list(source: str | Path, data: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _float(source: str | Path, where: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InstanceFormatError(source, f"{where}: expected a number, got {value!r}")
-    return float(value)
+def _tasks(source: str | Path, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The ``tasks`` list: 1..MAX_TASKS objects with ids ``0..T-1`` in order."""
+    tasks = _list(source, data, "tasks")
+    if not tasks:
+        raise InstanceFormatError(source, "field 'tasks': needs at least one task")
+    if len(tasks) > MAX_TASKS:
+        raise InstanceFormatError(source, f"field 'tasks': {len(tasks)} tasks, at most {MAX_TASKS}")
+    for i, task in enumerate(tasks):
+        tid = task.get("id", i) if isinstance(task, Mapping) else None
+        if isinstance(tid, bool) or not isinstance(tid, int) or tid != i:
+            raise InstanceFormatError(
+                source, f"field 'tasks'[{i}]: id must be {i} (0..T-1 in order)"
+            )
+    return tasks
+
+
+def _edges(
+    source: str | Path, raw: Any, num_tasks: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``src``, ``dst``, ``data`` of an ``edges`` list: known tasks, no self-loop, no duplicate,
+    data in ``[0, MAX_DATA]``, no cycle."""
+    if not isinstance(raw, list):
+        raise InstanceFormatError(source, "field 'edges': expected a list")
+    if len(raw) > MAX_EDGES:
+        raise InstanceFormatError(source, f"field 'edges': {len(raw)} edges, at most {MAX_EDGES}")
+    src, dst, vol = [], [], []
+    seen: dict[tuple[int, int], int] = {}
+    for i, edge in enumerate(raw):
+        where = f"field 'edges'[{i}]"
+        if not isinstance(edge, Mapping):
+            raise InstanceFormatError(source, f"{where}: expected an object")
+        s, d = (
+            checked_int(source, f"{where}.{key}", edge.get(key), 0, num_tasks - 1)
+            for key in ("src", "dst")
+        )
+        if s == d:
+            raise InstanceFormatError(source, f"{where}: self-loop on task {s}")
+        if (s, d) in seen:
+            raise InstanceFormatError(
+                source, f"{where}: duplicate of edge {seen[s, d]} ({s} -> {d})"
+            )
+        seen[s, d] = i
+        src.append(s)
+        dst.append(d)
+        vol.append(checked_number(source, f"{where}.data", edge.get("data", 0.0), 0.0, MAX_DATA))
+    src_a, dst_a = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+    cycle = find_cycle(num_tasks, src_a, dst_a)
+    if cycle is not None:
+        raise InstanceFormatError(
+            source, f"field 'edges': the task graph has a cycle ({' -> '.join(map(str, cycle))})"
+        )
+    return src_a, dst_a, np.array(vol, dtype=np.float64)
+
+
+def _check_comm(source: str | Path, platform: Platform, data: np.ndarray, where: Any) -> None:
+    """Each edge's worst communication time is at most ``MAX_TIME``; ``where(e)`` names edge
+    ``e`` as ``(message prefix, line or None)``."""
+    worst = platform.worst_comm_time(data)
+    bad = np.flatnonzero(~(worst <= MAX_TIME))
+    if len(bad):
+        e = int(bad[0])
+        prefix, line = where(e)
+        raise InstanceFormatError(
+            source,
+            f"{prefix}: data {data[e]:g} may take {worst[e]:g} to communicate (largest latency "
+            f"+ data / smallest bandwidth), more than {MAX_TIME:g}",
+            line,
+        )
 
 
 def instance_from_json(
@@ -91,16 +183,11 @@ def instance_from_json(
     """Parse the interchange JSON; every error names ``source`` and the field."""
     if not isinstance(data, Mapping):
         raise InstanceFormatError(source, "expected a JSON object")
-    tasks = _list(source, data, "tasks")
-    if not tasks:
-        raise InstanceFormatError(source, "field 'tasks': needs at least one task")
-    names = []
-    for i, task in enumerate(tasks):
-        if not isinstance(task, Mapping) or task.get("id", i) != i:
-            raise InstanceFormatError(
-                source, f"field 'tasks'[{i}]: id must be {i} (0..T-1 in order)"
-            )
-        names.append(str(task.get("name", f"t{i}")))
+    tasks = _tasks(source, data)
+    names = [
+        checked_string(source, f"field 'tasks'[{i}].name", task.get("name", f"t{i}"))
+        for i, task in enumerate(tasks)
+    ]
     pes = parse_pes(source, data.get("pes"))
     bandwidth, latency = parse_links(source, data, len(pes))
     rows = _list(source, data, "exec_time")
@@ -116,39 +203,21 @@ def instance_from_json(
             )
         for p, value in enumerate(row):
             if value is not None:
-                table[t, p] = _float(source, f"field 'exec_time'[{t}][{p}]", value)
-                if not table[t, p] >= 0:
-                    raise InstanceFormatError(source, f"field 'exec_time'[{t}][{p}]: must be >= 0")
+                table[t, p] = checked_number(
+                    source, f"field 'exec_time'[{t}][{p}]", value, 0.0, MAX_TIME
+                )
         if np.isnan(table[t]).all():
             raise InstanceFormatError(
                 source, f"field 'exec_time'[{t}]: task {t} cannot run on any PE"
             )
-    src, dst, vol = [], [], []
-    for i, edge in enumerate(_list(source, data, "edges")):
-        where = f"field 'edges'[{i}]"
-        if not isinstance(edge, Mapping):
-            raise InstanceFormatError(source, f"{where}: expected an object")
-        for key in ("src", "dst"):
-            value = edge.get(key)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
-                raise InstanceFormatError(
-                    source, f"{where}.{key}: expected a task id 0..{len(names) - 1}"
-                )
-        src.append(edge["src"])
-        dst.append(edge["dst"])
-        vol.append(_float(source, f"{where}.data", edge.get("data", 0.0)))
-    label = name or str(data.get("name") or Path(str(source)).stem)
+    src, dst, vol = _edges(source, data.get("edges"), len(names))
+    label = name or checked_string(
+        source, "field 'name'", data.get("name") or Path(str(source)).stem
+    )
     try:
         platform = Platform(f"{label}-platform", pes, bandwidth, latency)
-        return SoCDAGInstance(
-            label,
-            tuple(names),
-            np.array(src, dtype=np.int64),
-            np.array(dst, dtype=np.int64),
-            np.array(vol),
-            table,
-            platform,
-        )
+        _check_comm(source, platform, vol, lambda e: (f"field 'edges'[{e}].data", None))
+        return SoCDAGInstance(label, tuple(names), src, dst, vol, table, platform)
     except ValueError as exc:
         raise InstanceFormatError(source, str(exc)) from None
 
@@ -174,38 +243,17 @@ def application_from_json(data: Any, source: str | Path = "<json>") -> Applicati
     """Parse the application JSON layout; errors name ``source`` and the field."""
     if not isinstance(data, Mapping):
         raise InstanceFormatError(source, "expected a JSON object")
-    tasks = data.get("tasks")
-    if not isinstance(tasks, list) or not tasks:
-        raise InstanceFormatError(source, "field 'tasks': expected a non-empty list")
+    tasks = _tasks(source, data)
     names, kernels = [], []
     for i, task in enumerate(tasks):
-        if not isinstance(task, Mapping) or task.get("id", i) != i:
-            raise InstanceFormatError(source, f"field 'tasks'[{i}]: id must be {i}")
-        names.append(str(task.get("name", f"t{i}")))
-        kernels.append(str(task.get("kernel", names[-1])))
-    edges = data.get("edges", [])
-    if not isinstance(edges, list):
-        raise InstanceFormatError(source, "field 'edges': expected a list")
-    src, dst, vol = [], [], []
-    for i, edge in enumerate(edges):
-        try:
-            s, d, x = int(edge["src"]), int(edge["dst"]), float(edge.get("data", 0.0))
-        except (KeyError, TypeError, ValueError):
-            raise InstanceFormatError(source, f"field 'edges'[{i}]: needs src, dst, data") from None
-        if not (0 <= s < len(names) and 0 <= d < len(names)):
-            raise InstanceFormatError(source, f"field 'edges'[{i}]: task id out of range")
-        src.append(s)
-        dst.append(d)
-        vol.append(x)
-    try:
-        return Application(
-            str(data.get("name", Path(str(source)).stem)),
-            tuple(names),
-            tuple(kernels),
-            np.array(src, dtype=np.int64),
-            np.array(dst, dtype=np.int64),
-            np.array(vol),
+        names.append(checked_string(source, f"field 'tasks'[{i}].name", task.get("name", f"t{i}")))
+        kernels.append(
+            checked_string(source, f"field 'tasks'[{i}].kernel", task.get("kernel", names[-1]))
         )
+    src, dst, vol = _edges(source, data.get("edges", []), len(names))
+    label = checked_string(source, "field 'name'", data.get("name", Path(str(source)).stem))
+    try:
+        return Application(label, tuple(names), tuple(kernels), src, dst, vol)
     except ValueError as exc:
         raise InstanceFormatError(source, str(exc)) from None
 
@@ -224,25 +272,21 @@ def write_application(application: Application, path: str | Path) -> None:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InstanceFormatError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceFormatError(path, f"cannot read: {exc}") from None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(read_text(path).splitlines(), start=1):
         tokens = raw.split("#", 1)[0].split()
         if tokens:
             yield lineno, tokens
 
 
-def _numbers(path: Path, lineno: int, tokens: list[str]) -> list[float]:
+def _numbers(path: Path, lineno: int, tokens: list[str]) -> None:
+    """Every token reads as a number (the precise checks come after)."""
     try:
-        return [float(tok) for tok in tokens]
+        for tok in tokens:
+            float(tok)
     except ValueError:
-        raise InstanceFormatError(
-            path, f"expected numbers, got {' '.join(tokens)!r}", lineno
-        ) from None
+        shown = " ".join(tokens)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise InstanceFormatError(path, f"expected numbers, got {shown!r}", lineno) from None
 
 
 def read_stg(
@@ -253,65 +297,104 @@ def read_stg(
     comm_costs: bool | None = None,
     name: str | None = None,
 ) -> SoCDAGInstance:
-    """Read an STG file onto ``platform`` (default: ``uniform_platform(num_pes)``)."""
+    """Read an STG file onto ``platform`` (default: ``uniform_platform(num_pes)``).
+
+    Checked: the task count (at most ``MAX_TASKS`` with the dummies), ids ``0..n+1`` in order,
+    integer counts and predecessors (``0.5``, ``nan`` are refused), costs in ``[0, MAX_TIME]``,
+    communication costs in ``[0, MAX_DATA]``, known predecessors listed once, no cycle, nothing
+    but comments after the task lines.
+    """
     path = Path(path)
     rows = list(_lines(path))
     if not rows:
         raise InstanceFormatError(path, "empty STG file")
     head_line, head = rows[0]
-    if len(head) != 1 or not head[0].isdigit():
+    if len(head) != 1:
         raise InstanceFormatError(path, "first line must be the number of tasks", head_line)
-    total = int(head[0]) + 2
+    what = "first line (the number of tasks)"
+    total = int_token(path, head_line, what, head[0], 0, MAX_TASKS - 2) + 2
     body = rows[1:]
     if len(body) < total:
         raise InstanceFormatError(
             path, f"expected {total} task lines (n + 2 dummies), found {len(body)}"
         )
-    body = body[:total]
-    parsed = [(ln, _numbers(path, ln, toks)) for ln, toks in body]
-    if comm_costs is None:
-        comm_costs = any(len(v) > 3 for _, v in parsed) and all(
-            len(v) == 3 + 2 * int(v[2]) for _, v in parsed if len(v) >= 3
+    if len(body) > total:
+        raise InstanceFormatError(
+            path, f"unexpected line after the {total} task lines (n + 2 dummies)", body[total][0]
         )
+    parsed = []
+    for t, (ln, values) in enumerate(body):
+        _numbers(path, ln, values)
+        if len(values) < 3:
+            raise InstanceFormatError(path, f"expected 'task cost num_preds ...' for task {t}", ln)
+        if int_token(path, ln, "task id", values[0], 0, total - 1) != t:
+            raise InstanceFormatError(path, f"expected task {t} (ids 0..n+1 in order)", ln)
+        cost = number_token(path, ln, f"task {t}: cost", values[1], 0.0, MAX_TIME)
+        count = int_token(path, ln, f"task {t}: predecessor count", values[2], 0, total - 1)
+        parsed.append((ln, cost, count, values[3:]))
+    if comm_costs is None:
+        comm_costs = any(rest for *_, rest in parsed) and all(
+            len(rest) == 2 * count for _, _, count, rest in parsed
+        )
+    step = 2 if comm_costs else 1
     costs = np.zeros(total)
     src: list[int] = []
     dst: list[int] = []
     data: list[float] = []
-    for t, (ln, values) in enumerate(parsed):
-        if len(values) < 3 or int(values[0]) != t:
-            raise InstanceFormatError(path, f"expected 'task cost num_preds ...' for task {t}", ln)
-        count = int(values[2])
-        rest = values[3:]
-        if len(rest) != (2 * count if comm_costs else count):
+    lines: list[int] = []
+    for t, (ln, cost, count, rest) in enumerate(parsed):
+        if len(rest) != step * count:
             raise InstanceFormatError(
                 path, f"task {t}: {count} predecessors expected, line has {len(rest)} values", ln
             )
-        if values[1] < 0:
-            raise InstanceFormatError(path, f"task {t}: negative cost", ln)
-        costs[t] = values[1]
-        step = 2 if comm_costs else 1
+        costs[t] = cost
+        seen: set[int] = set()
         for k in range(count):
-            pred = int(rest[step * k])
+            pred = int_token(path, ln, f"task {t}: predecessor", rest[step * k], None, None)
             if not 0 <= pred < total or pred == t:
                 raise InstanceFormatError(path, f"task {t}: bad predecessor {pred}", ln)
+            if pred in seen:
+                raise InstanceFormatError(path, f"task {t}: predecessor {pred} listed twice", ln)
+            seen.add(pred)
             src.append(pred)
             dst.append(t)
-            data.append(float(rest[step * k + 1]) if comm_costs else 0.0)
+            lines.append(ln)
+            data.append(
+                number_token(
+                    path, ln, f"task {t}: communication cost", rest[2 * k + 1], 0.0, MAX_DATA
+                )
+                if comm_costs
+                else 0.0
+            )
+    cycle = find_cycle(total, np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64))
+    if cycle is not None:
+        raise InstanceFormatError(
+            path,
+            f"the task graph has a cycle ({' -> '.join(map(str, cycle))})",
+            parsed[cycle[0]][0],
+        )
     platform = platform or uniform_platform(num_pes)
     names = ["entry", *(f"t{i}" for i in range(1, total - 1)), "exit"]
     table = costs[:, None] / platform.speeds()[None, :]
+    volume = np.array(data, dtype=np.float64)
     try:
+        _check_comm(path, platform, volume, lambda e: (f"task {dst[e]}", lines[e]))
         return SoCDAGInstance(
             name or path.stem,
             tuple(names),
             np.array(src, dtype=np.int64),
             np.array(dst, dtype=np.int64),
-            np.array(data),
+            volume,
             table,
             platform,
         )
     except ValueError as exc:
         raise InstanceFormatError(path, str(exc)) from None
+
+
+def _fmt(value: float) -> str:
+    """A number as written in text files: exact (an integer when whole, else repr)."""
+    return str(json_number(value))
 
 
 def write_stg(instance: SoCDAGInstance, path: str | Path, *, comm_costs: bool = False) -> None:
@@ -328,12 +411,12 @@ def write_stg(instance: SoCDAGInstance, path: str | Path, *, comm_costs: bool = 
         preds[int(d)].append((int(s) + 1, float(x)))
     for task in range(t):
         plist = preds[task] if indeg[task] else [(0, 0.0)]
-        items = [f"{p} {x:g}" if comm_costs else f"{p}" for p, x in plist]
-        lines.append(f"{task + 1} {cost[task]:g} {len(plist)} {' '.join(items)}".rstrip())
+        items = [f"{p} {_fmt(x)}" if comm_costs else f"{p}" for p, x in plist]
+        lines.append(f"{task + 1} {_fmt(cost[task])} {len(plist)} {' '.join(items)}".rstrip())
     exits = [(int(task) + 1, 0.0) for task in np.flatnonzero(outdeg == 0)]
-    items = [f"{p} {x:g}" if comm_costs else f"{p}" for p, x in exits]
+    items = [f"{p} {_fmt(x)}" if comm_costs else f"{p}" for p, x in exits]
     lines.append(f"{t + 1} 0 {len(exits)} {' '.join(items)}")
-    lines.append(f"# written by schedgym from {instance.name}")
+    lines.append(f"# written by schedgym from {' '.join(instance.name.split())}")
     Path(path).write_text("\n".join(lines) + "\n")
 
 
@@ -341,66 +424,110 @@ def write_stg(instance: SoCDAGInstance, path: str | Path, *, comm_costs: bool = 
 
 
 def read_ds3_job(path: str | Path) -> Application:
-    """Read a DS3 job (application) file."""
+    """Read a DS3 job (application) file.
+
+    Checked: one ``add_new_tasks N`` (``1 <= N <= MAX_TASKS``) before the task lines, task ids
+    ``0..N-1`` each defined once, integer predecessors among them (no self-loop, none twice, no
+    cycle), ``comm_vol`` lines with integer task ids, a volume in ``[0, MAX_DATA]`` and a
+    dependency to annotate (a repeated pair keeps its last volume).
+    """
     path = Path(path)
     name = path.stem
     names: dict[int, str] = {}
+    where: dict[int, int] = {}
     preds: dict[int, list[int]] = {}
-    volume: dict[tuple[int, int], float] = {}
+    volume: dict[tuple[int, int], tuple[float, int]] = {}
     declared: int | None = None
     for ln, tok in _lines(path):
         key = tok[0]
         if key == "job_name":
             name = tok[1] if len(tok) > 1 else name
         elif key == "add_new_tasks":
-            declared = int(tok[1])
+            if len(tok) != 2 or declared is not None:
+                raise InstanceFormatError(path, "expected one 'add_new_tasks COUNT' line", ln)
+            declared = int_token(path, ln, "add_new_tasks: task count", tok[1], 1, MAX_TASKS)
         elif key == "comm_vol":
             if len(tok) != 4:
                 raise InstanceFormatError(path, "expected 'comm_vol src dst volume'", ln)
-            s, d, v = _numbers(path, ln, tok[1:])
-            volume[(int(s), int(d))] = v
-        elif declared is not None and len(tok) >= 2 and tok[1].lstrip("-").isdigit():
-            tid = int(tok[1])
+            _numbers(path, ln, tok[1:])
+            s, d = (
+                int_token(path, ln, f"comm_vol: {w} task", x, 0)
+                for w, x in zip(("source", "destination"), tok[1:3], strict=True)
+            )
+            volume[s, d] = (number_token(path, ln, "comm_vol: volume", tok[3], 0.0, MAX_DATA), ln)
+        elif declared is not None and len(tok) >= 2 and tok[1].lstrip("+-").isdigit():
+            tid = int_token(path, ln, "task id", tok[1], 0, declared - 1)
             if tid in names:
                 raise InstanceFormatError(path, f"task id {tid} defined twice", ln)
-            names[tid] = key
-            preds[tid] = [int(v) for v in _numbers(path, ln, tok[2:])]
+            names[tid], where[tid] = key, ln
+            _numbers(path, ln, tok[2:])
+            plist = [int_token(path, ln, f"task {tid}: predecessor", x, 0) for x in tok[2:]]
+            for p in plist:
+                if p == tid or plist.count(p) > 1:
+                    raise InstanceFormatError(path, f"task {tid}: bad predecessor {p}", ln)
+            preds[tid] = plist
         # HEAD / TAIL / earliest_start lines carry nothing the model uses
     if declared is None or not names:
         raise InstanceFormatError(path, "no 'add_new_tasks' section with tasks")
-    if sorted(names) != list(range(len(names))) or len(names) != declared:
-        raise InstanceFormatError(
-            path, f"expected task ids 0..{declared - 1}, found {sorted(names)}"
-        )
+    if len(names) != declared:
+        missing = next(t for t in range(declared) if t not in names)
+        raise InstanceFormatError(path, f"task {missing} of 0..{declared - 1} is not defined")
     src, dst, data = [], [], []
-    for tid in range(len(names)):
+    for tid in range(declared):
         for p in preds[tid]:
             if p not in names:
-                raise InstanceFormatError(path, f"task {tid}: unknown predecessor {p}")
+                raise InstanceFormatError(path, f"task {tid}: unknown predecessor {p}", where[tid])
             src.append(p)
             dst.append(tid)
-            data.append(volume.get((p, tid), 0.0))
-    extra = set(volume) - set(zip(src, dst, strict=True))
+            data.append(volume.get((p, tid), (0.0, 0))[0])
+    edges = set(zip(src, dst, strict=True))
+    extra = sorted((ln, s, d) for (s, d), (_, ln) in volume.items() if (s, d) not in edges)
     if extra:
-        s, d = sorted(extra)[0]
-        raise InstanceFormatError(path, f"comm_vol {s} {d} names no dependency")
-    ordered = tuple(names[i] for i in range(len(names)))
-    return Application(
-        name,
-        ordered,
-        ordered,
-        np.array(src, dtype=np.int64),
-        np.array(dst, dtype=np.int64),
-        np.array(data),
-    )
+        ln, s, d = extra[0]
+        raise InstanceFormatError(path, f"comm_vol {s} {d} names no dependency", ln)
+    cycle = find_cycle(declared, np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64))
+    if cycle is not None:
+        raise InstanceFormatError(
+            path, f"the task graph has a cycle ({' -> '.join(map(str, cycle))})", where[cycle[0]]
+        )
+    ordered = tuple(names[i] for i in range(declared))
+    try:
+        return Application(
+            name,
+            ordered,
+            ordered,
+            np.array(src, dtype=np.int64),
+            np.array(dst, dtype=np.int64),
+            np.array(data, dtype=np.float64),
+        )
+    except ValueError as exc:
+        raise InstanceFormatError(path, str(exc)) from None
+
+
+_SKIPPED = (
+    "comm_band_self",
+    "opp",
+    "trip_freq",
+    "DTPM_trip_freq",
+    "PG_profile",
+    "mesh_information",
+)
 
 
 def read_ds3_soc(path: str | Path, name: str | None = None) -> Platform:
-    """Read a DS3 SoC (resource) file into a :class:`Platform` (rules in the module docstring)."""
+    """Read a DS3 SoC (resource) file into a :class:`Platform` (rules in the module docstring).
+
+    Checked: ``add_new_resource`` lines with an integer ``resource_ID`` (each defined once) and a
+    ``capacity`` in ``1..MAX_PES`` (at most ``MAX_PES`` PEs in all), ``power_profile`` lines
+    with a frequency and powers in ``[0, MAX_POWER]``, kernel times in ``[0, MAX_TIME]``,
+    ``comm_band`` lines between defined resources with a bandwidth of 0 (no link) or in
+    ``[MIN_BANDWIDTH, MAX_BANDWIDTH]``.
+    """
     path = Path(path)
-    resources: list[dict] = []
+    resources: list[dict[str, Any]] = []
     bands: dict[tuple[int, int], float] = {}
-    current: dict | None = None
+    band_lines: list[tuple[int, int, int]] = []
+    current: dict[str, Any] | None = None
     for ln, tok in _lines(path):
         key = tok[0]
         if key == "add_new_resource":
@@ -408,39 +535,56 @@ def read_ds3_soc(path: str | Path, name: str | None = None) -> Platform:
                 raise InstanceFormatError(
                     path, "add_new_resource needs type, name, ID, capacity, count, DVFS mode", ln
                 )
+            rid = int_token(path, ln, "resource_ID", tok[6], 0)
+            if any(r["rid"] == rid for r in resources):
+                raise InstanceFormatError(path, f"resource ID {rid} defined twice", ln)
             current = {
                 "rtype": tok[2],
                 "rname": tok[4],
-                "rid": int(tok[6]),
-                "capacity": int(tok[8]),
+                "rid": rid,
+                "capacity": int_token(path, ln, "capacity", tok[8], 1, MAX_PES),
                 "kernels": {},
                 "power": {},
-                "line": ln,
             }
             resources.append(current)
         elif key == "comm_band":
-            s, d, v = _numbers(path, ln, tok[1:4])
-            bands[(int(s), int(d))] = bands[(int(d), int(s))] = v
+            if len(tok) != 4:
+                raise InstanceFormatError(path, "expected 'comm_band src dst bandwidth'", ln)
+            _numbers(path, ln, tok[1:])
+            s, d = (int_token(path, ln, "comm_band: resource", x, 0) for x in tok[1:3])
+            v = number_token(path, ln, "comm_band: bandwidth", tok[3], 0.0, MAX_BANDWIDTH)
+            if 0 < v < MIN_BANDWIDTH:
+                raise InstanceFormatError(
+                    path, f"comm_band: bandwidth {v:g} below {MIN_BANDWIDTH:g} (0: no link)", ln
+                )
+            bands[s, d] = bands[d, s] = v
+            band_lines.append((ln, s, d))
             current = None
-        elif key in (
-            "comm_band_self",
-            "opp",
-            "trip_freq",
-            "DTPM_trip_freq",
-            "PG_profile",
-            "mesh_information",
-        ):
+        elif key in _SKIPPED:
             continue
         elif key == "power_profile" and current is not None:
-            values = _numbers(path, ln, tok[1:])
-            current["power"][values[0]] = values[1:]
+            if len(tok) < 3:
+                raise InstanceFormatError(path, "expected 'power_profile FREQ POWER...'", ln)
+            _numbers(path, ln, tok[1:])
+            freq = number_token(path, ln, "power_profile: frequency", tok[1], 0.0, None)
+            current["power"][freq] = [
+                number_token(path, ln, "power_profile: power", x, 0.0, MAX_POWER) for x in tok[2:]
+            ]
         elif current is not None and len(tok) >= 2:
-            time = _numbers(path, ln, tok[1:2])[0]
+            _numbers(path, ln, tok[1:2])
+            time = number_token(path, ln, f"kernel {key}: time", tok[1], 0.0, MAX_TIME)
             current["kernels"].setdefault(key, time)  # first occurrence wins, as in DS3
+    ids = {r["rid"] for r in resources}
+    for ln, s, d in band_lines:
+        for rid in (s, d):
+            if rid not in ids:
+                raise InstanceFormatError(path, f"comm_band: no resource with ID {rid}", ln)
     compute = [r for r in resources if r["rtype"] not in ("MEM", "CAC")]
     memory = [r["rid"] for r in resources if r["rtype"] == "MEM"]
     if not compute:
         raise InstanceFormatError(path, "no processing resource")
+    if sum(r["capacity"] for r in compute) > MAX_PES:
+        raise InstanceFormatError(path, f"more than {MAX_PES} PEs in all")
     pes: list[ProcessingElement] = []
     cluster: list[int] = []
     kernels: dict[str, dict[str, float]] = {}
@@ -463,7 +607,12 @@ def read_ds3_soc(path: str | Path, name: str | None = None) -> Platform:
         for q in range(size):
             if p != q:
                 bandwidth[p, q] = _band(path, bands, memory, cluster[p], cluster[q])
-    return Platform(name or path.stem, tuple(pes), bandwidth, np.zeros((size, size)), kernels, "us")
+    try:
+        return Platform(
+            name or path.stem, tuple(pes), bandwidth, np.zeros((size, size)), kernels, "us"
+        )
+    except ValueError as exc:
+        raise InstanceFormatError(path, str(exc)) from None
 
 
 def _band(

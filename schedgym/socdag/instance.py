@@ -7,6 +7,12 @@ carrying ``data``; an edge between tasks on different PEs ``p != q`` costs
 :meth:`SoCDAGInstance.to_json` builds the interchange JSON of docs/design.md; its files are read and
 written by :mod:`schedgym.socdag.formats` (layout there), shipped instances are in
 :mod:`schedgym.datasets.socdag`, and :func:`schedgym.socdag.problem.load_instance` takes either.
+
+An instance checks itself on construction (``ValueError``): execution times finite in ``[0,
+MAX_TIME]`` (:mod:`schedgym.hardware.platform`) or NaN, at least one PE per task, edges between
+known tasks without self-loops, duplicates or cycles, data finite in ``[0, MAX_DATA]`` and each
+edge's worst communication time at most ``MAX_TIME``. The readers add ``MAX_TASKS`` and
+``MAX_EDGES`` (generated stream workloads may be longer).
 """
 
 from __future__ import annotations
@@ -20,7 +26,48 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.files import json_number
-from schedgym.hardware.platform import Platform
+from schedgym.hardware.platform import MAX_TIME, Platform
+
+#: most tasks and edges an instance file may hold (readers; generated streams may hold more)
+MAX_TASKS = 100_000
+MAX_EDGES = 1_000_000
+#: largest data volume of one edge (data units); its worst communication time, the largest
+#: latency plus ``data`` over the smallest bandwidth, must also be at most ``MAX_TIME``
+MAX_DATA = 1e15
+
+
+def find_cycle(num_tasks: int, src: np.ndarray, dst: np.ndarray) -> list[int] | None:
+    """A cycle of the graph as a list of task ids (``[a, b, ..., a]`` closed), or ``None`` when
+    it is acyclic. Edge endpoints must be valid task ids."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    indegree = np.bincount(dst, minlength=num_tasks)
+    succ: list[list[int]] = [[] for _ in range(num_tasks)]
+    pred: list[list[int]] = [[] for _ in range(num_tasks)]
+    for u, v in zip(src.tolist(), dst.tolist(), strict=True):
+        succ[u].append(v)
+        pred[v].append(u)
+    ready = [t for t in range(num_tasks) if indegree[t] == 0]
+    done = 0
+    while ready:
+        t = ready.pop()
+        done += 1
+        for v in succ[t]:
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                ready.append(v)
+    if done == num_tasks:
+        return None
+    # Every task left has a predecessor that is left too: walk back until one repeats.
+    node = int(np.flatnonzero(indegree > 0)[0])
+    seen: dict[int, int] = {}
+    path: list[int] = []
+    while node not in seen:
+        seen[node] = len(path)
+        path.append(node)
+        node = next(u for u in pred[node] if indegree[u] > 0)
+    cycle = path[seen[node] :][::-1]
+    return [*cycle, cycle[0]]
 
 
 def _frozen(values: Any, dtype: type) -> np.ndarray:
@@ -61,25 +108,36 @@ class SoCDAGInstance:
         if not allowed.any(axis=1).all():
             t = int(np.flatnonzero(~allowed.any(axis=1))[0])
             raise ValueError(f"{self.name}: task {t} cannot run on any PE")
-        if not (np.isfinite(exec_time[allowed]) & (exec_time[allowed] >= 0)).all():
-            raise ValueError(f"{self.name}: execution times must be finite and >= 0")
+        if not ((exec_time[allowed] >= 0) & (exec_time[allowed] <= MAX_TIME)).all():
+            raise ValueError(f"{self.name}: execution times must be finite, in [0, {MAX_TIME:g}]")
         if not (len(src) == len(dst) == len(data)):
             raise ValueError(f"{self.name}: src, dst and data must have equal lengths")
         if len(src) and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= tasks):
             raise ValueError(f"{self.name}: edge endpoints must be task ids 0..{tasks - 1}")
         if (src == dst).any():
             raise ValueError(f"{self.name}: self-loop on task {int(src[src == dst][0])}")
-        if not (np.isfinite(data) & (data >= 0)).all():
-            raise ValueError(f"{self.name}: edge data must be finite and >= 0")
+        if not ((data >= 0) & (data <= MAX_DATA)).all():
+            raise ValueError(f"{self.name}: edge data must be finite, in [0, {MAX_DATA:g}]")
         if len(np.unique(src * tasks + dst)) != len(src):
             raise ValueError(f"{self.name}: duplicate edge")
+        worst = self.platform.worst_comm_time(data)
+        if len(worst) and not (worst <= MAX_TIME).all():
+            e = int(np.flatnonzero(~(worst <= MAX_TIME))[0])
+            raise ValueError(
+                f"{self.name}: edge {e} ({int(src[e])} -> {int(dst[e])}) may take up to "
+                f"{worst[e]:g} to communicate (largest latency + data / smallest bandwidth), "
+                f"more than {MAX_TIME:g}"
+            )
         object.__setattr__(self, "task_names", names)
         object.__setattr__(self, "src", src)
         object.__setattr__(self, "dst", dst)
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "exec_time", exec_time)
         if len(self.topo_order) != tasks:
-            raise ValueError(f"{self.name}: the task graph has a cycle")
+            cycle = find_cycle(tasks, src, dst) or []
+            raise ValueError(
+                f"{self.name}: the task graph has a cycle ({' -> '.join(str(t) for t in cycle)})"
+            )
 
     # ------------------------------------------------------------------ sizes
     @property

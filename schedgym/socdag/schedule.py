@@ -10,6 +10,13 @@ job) and adds a ``"conditions"`` object: each task's release time (its job's inj
 realised duration when execution times are noisy, its job, and each job's arrival, injection and
 application, so that the schedule can be validated and its metrics recomputed without the
 simulator.
+
+Reading checks the structure and every number (one-line :class:`InstanceFormatError` naming the
+file and field): ``task`` and ``pe`` are JSON integers below ``MAX_TASKS`` and ``MAX_PES``; times
+are finite numbers in ``[0, MAX_SCHEDULE_TIME]``; names are strings; the conditions' per-task
+lists (``release``, ``durations``, ``job``) have one length, the per-job lists (``arrival``,
+``injection``, ``apps``) another, and every job id has an injection time. Feasibility is the
+validator's (:mod:`schedgym.socdag.validate`). Writing then reading gives the same JSON.
 """
 
 from __future__ import annotations
@@ -22,7 +29,23 @@ from typing import Any
 import numpy as np
 
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import read_json
+from schedgym.core.files import (
+    checked_fields,
+    checked_int,
+    checked_list,
+    checked_number,
+    checked_object,
+    checked_string,
+    describe_value,
+    read_json,
+)
+from schedgym.hardware.platform import MAX_PES
+from schedgym.socdag.instance import MAX_TASKS
+
+#: largest time a schedule file may hold (starts, ends, release and arrival times, durations):
+#: far above any makespan of a readable instance (at most MAX_TASKS + MAX_EDGES items of at most
+#: 1e9 each), finite, and exact enough in float64 for the validator's tolerance
+MAX_SCHEDULE_TIME = 1e18
 
 
 @dataclass(frozen=True)
@@ -90,15 +113,64 @@ class Conditions:
         }
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> Conditions:
-        """Inverse of :meth:`to_json`."""
+    def from_json(data: Any, source: str | Path = "<json>") -> Conditions:
+        """Inverse of :meth:`to_json`; checks every entry (times finite in ``[0,
+        MAX_SCHEDULE_TIME]``, job ids integers naming a job, one entry per task or per job) and
+        names ``source`` and the field on error."""
+        where = "field conditions"
+        checked_object(source, where, data)
+
+        def times(key: str) -> list[float] | None:
+            value = data.get(key)
+            if value is None:
+                return None
+            return checked_list(
+                source,
+                f"{where}.{key}",
+                value,
+                lambda w, v: checked_number(source, w, v, 0.0, MAX_SCHEDULE_TIME),
+            )
+
+        release, durations, arrival, injection = (
+            times(k) for k in ("release", "durations", "arrival", "injection")
+        )
+        jobs = data.get("job")
+        job = (
+            None
+            if jobs is None
+            else checked_list(
+                source,
+                f"{where}.job",
+                jobs,
+                lambda w, v: checked_int(source, w, v, 0, MAX_TASKS - 1),
+            )
+        )
+        apps = checked_list(
+            source, f"{where}.apps", data.get("apps", []), lambda w, v: checked_string(source, w, v)
+        )
+        for group in (
+            {"release": release, "durations": durations, "job": job},
+            {"arrival": arrival, "injection": injection, "apps": apps or None},
+        ):
+            sizes = {k: len(v) for k, v in group.items() if v is not None}
+            if len(set(sizes.values())) > 1:
+                shown = ", ".join(f"{k} {n}" for k, n in sizes.items())
+                raise InstanceFormatError(source, f"{where}: lengths differ ({shown})")
+        if job is not None and injection is not None and job and max(job) >= len(injection):
+            raise InstanceFormatError(
+                source, f"{where}.job: job {max(job)} but only {len(injection)} injection times"
+            )
+
+        def array(values: list[Any] | None, dtype: type) -> np.ndarray | None:
+            return None if values is None else np.array(values, dtype=dtype)
+
         return Conditions(
-            data.get("release"),
-            data.get("durations"),
-            data.get("job"),
-            data.get("arrival"),
-            data.get("injection"),
-            tuple(data.get("apps", ())),
+            array(release, np.float64),
+            array(durations, np.float64),
+            array(job, np.int64),
+            array(arrival, np.float64),
+            array(injection, np.float64),
+            tuple(apps),
         )
 
 
@@ -150,36 +222,38 @@ class SoCDAGSchedule:
 
     @staticmethod
     def from_json(data: Any, source: str | Path = "<json>") -> SoCDAGSchedule:
-        """Parse the JSON layout; errors name ``source`` and the field."""
+        """Parse the JSON layout; errors name ``source`` and the field (checks in the module
+        docstring)."""
         if not isinstance(data, dict):
             raise InstanceFormatError(source, "expected a JSON object")
         if data.get("problem", "socdag") != "socdag":
             raise InstanceFormatError(
-                source, f"field 'problem' is {data.get('problem')!r}, not 'socdag'"
+                source, f"field problem is {describe_value(data.get('problem'))}, not 'socdag'"
             )
-        slots = []
-        for i, raw in enumerate(data.get("tasks", [])):
-            try:
-                slots.append(
-                    TaskSlot(
-                        int(raw["task"]), int(raw["pe"]), float(raw["start"]), float(raw["end"])
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InstanceFormatError(
-                    source, f"tasks[{i}]: bad or missing field {exc}"
-                ) from None
-        try:
-            conditions = Conditions.from_json(data.get("conditions") or {})
-        except (TypeError, ValueError) as exc:
-            raise InstanceFormatError(source, f"field 'conditions': {exc}") from None
+
+        def slot(where: str, value: Any) -> TaskSlot:
+            raw = checked_fields(source, where, value, ("task", "pe", "start", "end"))
+            return TaskSlot(
+                checked_int(source, f"{where}.task", raw["task"], 0, MAX_TASKS - 1),
+                checked_int(source, f"{where}.pe", raw["pe"], 0, MAX_PES - 1),
+                *(
+                    checked_number(source, f"{where}.{k}", raw[k], 0.0, MAX_SCHEDULE_TIME)
+                    for k in ("start", "end")
+                ),
+            )
+
+        slots = checked_list(source, "field tasks", data.get("tasks", []), slot)
+        if data.get("makespan") is not None:
+            checked_number(source, "field makespan", data["makespan"], 0.0, MAX_SCHEDULE_TIME)
         return SoCDAGSchedule(
-            instance=str(data.get("instance", "")),
+            instance=checked_string(source, "field instance", data.get("instance", "")),
             tasks=tuple(slots),
-            solver=str(data.get("solver", "")),
-            status=str(data.get("status", "feasible")),
-            wall_time_s=float(data.get("wall_time_s", 0.0)),
-            conditions=conditions,
+            solver=checked_string(source, "field solver", data.get("solver", "")),
+            status=checked_string(source, "field status", data.get("status", "feasible")),
+            wall_time_s=checked_number(
+                source, "field wall_time_s", data.get("wall_time_s", 0.0), 0.0, None
+            ),
+            conditions=Conditions.from_json(data.get("conditions") or {}, source),
         )
 
     @staticmethod

@@ -31,7 +31,7 @@ from schedgym.fleet.instance import FleetScenario
 
 DEFAULT = "dfw-8v40a"
 ALIASES = {"default": DEFAULT}
-_DAY = re.compile(r"^(?P<base>.+)-d(?P<day>\d+)$")
+_DAY = re.compile(r"^(?P<base>.+)-d(?P<day>[0-9]{1,18})$")  # below 2**63: a valid day_seed
 
 
 def _root() -> Path:
