@@ -1,7 +1,9 @@
 """Training configuration: typed dataclasses read from (and written to) YAML.
 
-Unknown or mistyped keys raise :class:`ConfigError` naming the file and the field. See
-``experiments/configs/jobshop_ppo.yaml`` for a commented example of every field.
+Unknown or mistyped keys raise :class:`ConfigError` naming the file and the field. The
+problem-specific parts (instance sizes, validation instances, the reference heuristic) come from
+the problem's descriptor (:class:`schedgym.core.problem.Problem`); ``experiments/configs/``
+has one commented config per problem and method.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import dataclasses
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+if TYPE_CHECKING:
+    from schedgym.core.problem import Problem
+
 Method = Literal["self_label", "ppo"]
-ENV_ALIASES = {"jobshop": "schedgym/JobShop-v0"}
+VecKind = Literal["dummy", "subproc"]
 T = TypeVar("T")
 
 
@@ -23,57 +28,45 @@ class ConfigError(ValueError):
     """A configuration file or value is invalid (the message names the field)."""
 
 
-def check_env_id(env_id: str, source: str) -> None:
-    """The graph-neural trainers' curriculum and validation know job-shop sizes only."""
-    if env_id != ENV_ALIASES["jobshop"]:
-        raise ConfigError(
-            f"{source}: env_id {env_id!r}: the self_label and ppo trainers have a job-shop size "
-            "curriculum and validation only (schedgym/JobShop-v0); the fleet agent trains with "
-            "method: es (experiments/configs/fleet_es.yaml)"
-        )
+def resolve_env_id(name: str, source: str) -> str:
+    """The env id of a registered problem, given its name (``"socdag"``) or its env id."""
+    from schedgym.problems import all_problems
+
+    by_name = {p.name: p.env_id for p in all_problems()}
+    if name in by_name:
+        return by_name[name]
+    if name in by_name.values():
+        return name
+    known = ", ".join(f"{n} ({e})" for n, e in by_name.items())
+    raise ConfigError(f"{source}: env {name!r} is not a registered problem (known: {known})")
+
+
+def problem_of(env_id: str) -> Problem:
+    """The registered problem whose env is ``env_id``."""
+    from schedgym.problems import all_problems
+
+    for problem in all_problems():
+        if problem.env_id == env_id:
+            return problem
+    raise ConfigError(f"env {env_id!r} is not a registered problem")
 
 
 @dataclass
 class CurriculumConfig:
-    """Random instance sizes growing linearly from ``*_start`` to ``*_end`` ranges in ``stages``
-    equal parts of the run (stage ``i`` interpolates the range bounds by ``i / (stages - 1)``)."""
+    """Instance sizes over the run: each entry of ``sizes`` (keyword arguments of the problem's
+    generator, e.g. ``{num_jobs: [6, 10], num_machines: [5, 8]}``) takes an equal share of the
+    steps, in order. Empty: the first size level of the problem's sampler."""
 
-    num_jobs_start: tuple[int, int] = (6, 10)
-    num_jobs_end: tuple[int, int] = (10, 15)
-    num_machines_start: tuple[int, int] = (6, 8)
-    num_machines_end: tuple[int, int] = (8, 15)
-    stages: int = 4
-
-    def stage(self, progress: float) -> int:
-        """Stage index for a run fraction ``progress`` in ``[0, 1]``."""
-        return min(self.stages - 1, max(0, int(progress * self.stages)))
-
-    def ranges(self, stage: int) -> tuple[tuple[int, int], tuple[int, int]]:
-        """``(num_jobs, num_machines)`` ranges of ``stage``."""
-        t = 0.0 if self.stages <= 1 else stage / (self.stages - 1)
-
-        def lerp(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-            lo, hi = (round(a[i] + (b[i] - a[i]) * t) for i in range(2))
-            return (int(lo), int(max(lo, hi)))
-
-        return (
-            lerp(self.num_jobs_start, self.num_jobs_end),
-            lerp(self.num_machines_start, self.num_machines_end),
-        )
-
-    def max_sizes(self) -> tuple[int, int]:
-        """Largest ``(jobs, machines)`` over the whole curriculum (the padding for PPO)."""
-        jobs = max(self.num_jobs_start[1], self.num_jobs_end[1])
-        machines = max(self.num_machines_start[1], self.num_machines_end[1])
-        return jobs, machines
+    sizes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class PPOConfig:
-    """MaskablePPO hyperparameters (SB3 names)."""
+    """MaskablePPO hyperparameters (SB3 names; ``n_steps`` per env, so a rollout holds
+    ``n_steps * n_envs`` decisions)."""
 
-    learning_rate: float = 3e-4
-    n_steps: int = 512
+    learning_rate: float = 1e-3
+    n_steps: int = 128
     batch_size: int = 256
     n_epochs: int = 4
     gamma: float = 1.0
@@ -89,8 +82,9 @@ class SelfLabelConfig:
     """Self-labelling (Corsini et al. 2024): sample ``samples`` solutions of each of
     ``instances_per_iter`` instances, keep the best, train by cross-entropy on its actions.
 
-    ``rule_candidates`` (e.g. ``["mwkr"]``) adds rule-built solutions to the candidates, so the
-    labels start at least as good as the rule. ``batch_size`` counts decisions per gradient step.
+    ``label_solvers`` (e.g. ``["mwkr"]`` for the job shop) adds the solutions of solvers that
+    report their env actions (``info["actions"]``) to the candidates, so that the labels start at
+    least as good as those solvers. ``batch_size`` counts decisions per gradient step.
     """
 
     learning_rate: float = 2e-4
@@ -99,31 +93,39 @@ class SelfLabelConfig:
     batch_size: int = 512
     epochs: int = 1
     max_grad_norm: float = 1.0
-    rule_candidates: list[str] = field(default_factory=list)
+    label_solvers: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ValidationConfig:
-    """Greedy evaluation on fixed seeded instances ``num_instances`` per size, every ``every``
-    training steps; the checkpoint with the lowest mean makespan / lower-bound ratio is kept."""
+    """Greedy evaluation on ``num_instances`` fixed seeded instances of each of ``sizes``
+    (generator arguments; empty: the curriculum's first size), every ``every`` env steps.
+    ``val_score`` is the mean ratio of the agent's objective to the problem's reference
+    heuristic's, oriented so that lower is better and 1.0 ties the heuristic; the checkpoint with
+    the lowest ``val_score`` is kept."""
 
-    sizes: list[tuple[int, int]] = field(default_factory=lambda: [(10, 10), (15, 15)])
-    num_instances: int = 8
+    sizes: list[dict[str, Any]] = field(default_factory=list)
+    num_instances: int = 16
     seed: int = 10_000
     every: int = 20_000
 
 
 @dataclass
 class TrainConfig:
-    """Everything one training run needs; ``train(config)`` reproduces it exactly."""
+    """Everything one training run needs; ``train(config)`` reproduces it exactly.
 
-    name: str = "jobshop_gnn"
-    method: Method = "self_label"
+    ``env_id`` takes a problem name (``jobshop``, ``socdag``, ``memory``, ``fleet``) or an env id;
+    ``env_kwargs`` go to every env (over the problem's training defaults).
+    """
+
+    name: str = "agent"
+    method: Method = "ppo"
     seed: int = 0
     env_id: str = "schedgym/JobShop-v0"
-    env_kwargs: dict[str, Any] = field(default_factory=lambda: {"reward_scale": 0.01})
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
     total_steps: int = 200_000
-    n_envs: int = 1
+    n_envs: int = 16
+    vec_env: VecKind = "dummy"
     arch: dict[str, Any] = field(default_factory=dict)
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
     ppo: PPOConfig = field(default_factory=PPOConfig)
@@ -131,13 +133,38 @@ class TrainConfig:
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     checkpoint_every: int = 10_000
     run_dir: str = "runs/{name}"
-    export: str | None = None
     init_from: str | None = None
 
     @property
     def run_path(self) -> Path:
         """The run folder (``run_dir`` with ``{name}`` filled in)."""
         return Path(self.run_dir.format(name=self.name))
+
+    @property
+    def problem(self) -> Problem:
+        """The problem this run trains on."""
+        return problem_of(self.env_id)
+
+    def train_sizes(self) -> list[dict[str, Any]]:
+        """The curriculum's size settings (the problem's first level when none are given)."""
+        sampler = self.problem.sampler
+        assert sampler is not None
+        return [dict(s) for s in self.curriculum.sizes] or [dict(sampler.sizes[0])]
+
+    def validation_sizes(self) -> list[dict[str, Any]]:
+        """The validation size settings (the curriculum's first size when none are given)."""
+        return [dict(s) for s in self.validation.sizes] or self.train_sizes()[:1]
+
+    def size_at(self, step: int) -> dict[str, Any]:
+        """The curriculum size in force at env step ``step``."""
+        sizes = self.train_sizes()
+        share = step / max(self.total_steps, 1)
+        return sizes[min(len(sizes) - 1, max(0, int(share * len(sizes))))]
+
+    def env_options(self) -> dict[str, Any]:
+        """Keyword arguments of every env: the problem's training defaults, then ``env_kwargs``."""
+        hooks = self.problem.training
+        return {**(dict(hooks.env_kwargs) if hooks else {}), **self.env_kwargs}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (tuples as lists), ready for YAML or a checkpoint."""
@@ -147,12 +174,24 @@ class TrainConfig:
     def from_dict(data: dict[str, Any], source: str = "<config>") -> TrainConfig:
         """Build and check a config from plain data; errors name ``source`` and the field."""
         config = _build(TrainConfig, data, source, "")
-        config.env_id = ENV_ALIASES.get(config.env_id, config.env_id)
-        if config.method not in ("self_label", "ppo"):
-            raise ConfigError(
-                f"{source}: method must be 'self_label' or 'ppo', not {config.method!r}"
-            )
-        check_env_id(config.env_id, source)
+        config.env_id = resolve_env_id(config.env_id, f"{source}: env_id")
+        problem = config.problem
+        if problem.sampler is None or problem.training is None:
+            raise ConfigError(f"{source}: problem {problem.name!r} has no training hooks")
+        for key in ("total_steps", "n_envs", "checkpoint_every"):
+            if getattr(config, key) < 1:
+                raise ConfigError(f"{source}: {key} must be >= 1")
+        if config.validation.every < 1 or config.validation.num_instances < 1:
+            raise ConfigError(f"{source}: validation.every and num_instances must be >= 1")
+        for where, sizes in (
+            ("curriculum", config.curriculum.sizes),
+            ("validation", config.validation.sizes),
+        ):
+            for size in sizes:
+                try:
+                    problem.sampler.generator(**size)
+                except (TypeError, ValueError) as exc:
+                    raise ConfigError(f"{source}: {where}.sizes entry {size}: {exc}") from None
         return config
 
     @staticmethod

@@ -25,11 +25,18 @@ Chooser = Callable[[Obs, np.ndarray], np.ndarray]
 
 @dataclass
 class Episodes:
-    """Outcome of a batch of episodes: makespan (``inf`` if none) and actions of each."""
+    """Outcome of a batch of episodes: the objective of each (``nan`` when the episode ended
+    without one, e.g. a deadlock) and its actions."""
 
-    makespans: np.ndarray  # (n,) float64
+    objectives: np.ndarray  # (n,) float64
     actions: list[list[int]]
     steps: int  # env steps taken in total
+
+    def worst_is(self, direction: str) -> np.ndarray:
+        """The objectives with missing ones replaced by the worst value (``inf`` when
+        minimising, ``-inf`` when maximising), ready for argmin/argmax and ratios."""
+        worst = np.inf if direction == "min" else -np.inf
+        return np.where(np.isnan(self.objectives), worst, self.objectives)
 
 
 def batch_observations(observations: Sequence[Mapping[str, np.ndarray]]) -> Obs:
@@ -82,20 +89,22 @@ def run_episodes(
     envs: Sequence[gym.Env[Any, Any]],
     chooser: Chooser,
     resets: Sequence[Mapping[str, Any]] | None = None,
+    key: str = "makespan",
 ) -> Episodes:
     """Run one episode in each env, all in lockstep, until every one ends.
 
     Forced decisions (a single legal action) are taken without calling ``chooser``.
 
-    ``resets[i]`` are keyword arguments for ``envs[i].reset`` (``seed``, ``options``). An episode
-    that ends without ``info["makespan"]`` (a deadlock) scores ``inf``.
+    ``resets[i]`` are keyword arguments for ``envs[i].reset`` (``seed``, ``options``). The
+    objective of an episode is ``info[key]`` when it ends (the problem's ``objective_key``);
+    one that ends without it (a deadlock) is ``nan``.
     """
     count = len(envs)
     resets = resets or [{} for _ in range(count)]
     observations: list[Mapping[str, np.ndarray]] = [
         env.reset(**dict(kw))[0] for env, kw in zip(envs, resets, strict=True)
     ]
-    makespans = np.full(count, np.inf)
+    objectives = np.full(count, np.nan)
     actions: list[list[int]] = [[] for _ in range(count)]
     active = list(range(count))
     steps = 0
@@ -116,12 +125,12 @@ def run_episodes(
             actions[i].append(int(action))
             steps += 1
             if terminated or truncated:
-                if "makespan" in info:
-                    makespans[i] = float(info["makespan"])
+                if key in info:
+                    objectives[i] = float(info[key])
             else:
                 still.append(i)
         active = still
-    return Episodes(makespans, actions, steps)
+    return Episodes(objectives, actions, steps)
 
 
 def replay(

@@ -1,11 +1,13 @@
 """Self-labelling training (Corsini et al. 2024, "Self-Labeling the Job Shop Scheduling Problem").
 
-Each iteration draws ``instances_per_iter`` random instances of one size (from the curriculum),
-samples ``samples`` solutions of each with the current policy (all ``instances x samples`` envs
-stepped in lockstep, one batched network call per step), optionally adds rule-built solutions
-(``rule_candidates``), keeps the best solution of each instance as its pseudo-label, replays it
-to collect the observations, and takes cross-entropy steps on the label's actions under the legal
-masks. Decisions with a single legal action carry no signal and are skipped.
+Works for any registered problem: each iteration draws ``instances_per_iter`` instances of the
+curriculum's current size from the problem's sampler, samples ``samples`` solutions of each with
+the current policy (all ``instances x samples`` envs stepped in lockstep, one batched network
+call per step), optionally adds the solutions of solvers that report their env actions
+(``label_solvers``, e.g. the job-shop rules), keeps the best solution of each instance (by the
+problem's objective and direction) as its pseudo-label, replays it to collect the observations,
+and takes cross-entropy steps on the label's actions under the legal masks. Decisions with a
+single legal action carry no signal and are skipped.
 
 The trainer shares the policy class and the checkpoint format with PPO; its resumable state adds
 the optimizer, the step and iteration counters and the numpy and torch RNG states, so a resumed
@@ -28,21 +30,23 @@ from agents.checkpoint import (
     numpy_rng_state,
     restore_numpy_rng,
 )
-from agents.config import TrainConfig
+from agents.config import ConfigError, TrainConfig
+from agents.envs import EnvPool, make_env
 from agents.graph_batch import obs_to_tensors, stack_observations
 from agents.policy import GraphPointerPolicy, build_policy
 from agents.rollout import policy_chooser, replay, run_episodes
-from agents.run import EnvPool, ProgressDisplay, RunFiles, Validator, format_metrics, make_env
-from baselines.jobshop.rules import RULES, DispatchingRule
-from schedgym.core.solver import Budget
-from schedgym.jobshop.generator import taillard_instance
+from agents.run import ProgressDisplay, RunFiles, format_metrics
+from agents.validation import Tracker
+from schedgym.core.errors import SchedGymError
+from schedgym.core.solver import Budget, load_solver
 
 
-def rule_solver(name: str) -> DispatchingRule:
-    """A dispatching rule of ``baselines.jobshop.rules`` by name, as a label candidate."""
-    if name not in RULES:
-        raise ValueError(f"unknown rule candidate {name!r} (known: {sorted(RULES)})")
-    return RULES[name]()
+def label_solver(problem: str, name: str) -> Any:
+    """A registered solver of ``problem`` whose results carry ``info["actions"]``."""
+    try:
+        return load_solver(problem, name)
+    except SchedGymError as exc:
+        raise ConfigError(f"self_label.label_solvers: {exc}") from None
 
 
 def cross_entropy_step(
@@ -73,8 +77,7 @@ class SelfLabelTrainer:
         self.config = config
         self.files = files
         settings = config.self_label
-        jobs, machines = config.curriculum.max_sizes()
-        probe = make_env(config, jobs, machines)
+        probe = make_env(config)
         torch.manual_seed(config.seed)  # the initial weights
         self.policy = build_policy(
             probe.observation_space,  # type: ignore[arg-type]
@@ -82,18 +85,26 @@ class SelfLabelTrainer:
             config.arch,
             settings.learning_rate,
         )
-        self.rules = [rule_solver(name) for name in settings.rule_candidates]
+        self.problem = config.problem
+        self.labellers = [label_solver(self.problem.name, n) for n in settings.label_solvers]
         self.pool = EnvPool(config)
-        self.validator = Validator(config, config.validation)
         self.rng = np.random.default_rng(config.seed)
         self.torch_rng = torch.Generator().manual_seed(config.seed)
         self.step = 0
         self.iteration = 0
-        self.best = float("inf")
+        trainer = state["trainer"] if state else {}
         if state is not None:
             self._restore(state)
         elif config.init_from:
             load_policy_state(self.policy, load_checkpoint(config.init_from)["policy"])
+        self.tracker = Tracker(
+            config,
+            files,
+            "self_label",
+            float(trainer.get("best", float("inf"))),
+            float(trainer.get("wall_s", 0.0)),
+            self.step,
+        )
 
     def _restore(self, state: dict[str, Any]) -> None:
         load_policy_state(self.policy, state["policy"])
@@ -101,26 +112,19 @@ class SelfLabelTrainer:
         trainer = state["trainer"]
         self.step = int(trainer["step"])
         self.iteration = int(trainer["iteration"])
-        self.best = float(trainer["best"])
         self.rng = restore_numpy_rng(trainer["rng"])
         self.torch_rng.set_state(trainer["torch_rng"])
-        if self.files.best.is_file():  # best.pt may be newer than the state
-            kept = load_checkpoint(self.files.best)["meta"].get("metrics", {})
-            self.best = min(self.best, float(kept.get("ratio", self.best)))
-
-    def _payload(self, metrics: dict[str, float] | None = None) -> dict[str, Any]:
-        meta = {"method": "self_label", "step": self.step, "metrics": metrics or {}}
-        return make_payload(self.policy, meta)
 
     def save_state(self) -> None:
         """Atomically write the resumable state."""
-        payload = self._payload()
+        payload = make_payload(self.policy, {"method": "self_label", "step": self.step})
         payload["optimizer"] = self.policy.optimizer.state_dict()
         payload["trainer"] = {
             "method": "self_label",
             "step": self.step,
             "iteration": self.iteration,
-            "best": self.best,
+            "best": self.tracker.best,
+            "wall_s": self.tracker.clock.wall_s,
             "rng": numpy_rng_state(self.rng),
             "torch_rng": self.torch_rng.get_state(),
             "config": self.config.to_dict(),
@@ -129,45 +133,38 @@ class SelfLabelTrainer:
 
     def validate(self, writer: SummaryWriter) -> dict[str, float]:
         """Greedy validation; keeps the best checkpoint."""
-        metrics = self.validator.evaluate(self.policy)
-        for key, value in metrics.items():
-            writer.add_scalar(f"val/{key}", value, self.step)
-        if metrics["ratio"] < self.best:
-            self.best = metrics["ratio"]
-            self.files.save_best(self._payload(metrics), self.config.export)
-        return metrics
+        return self.tracker.validate(self.policy, self.step, writer)
 
     def iterate(self) -> dict[str, float]:
         """One self-labelling iteration; returns its statistics."""
         cfg, settings = self.config, self.config.self_label
-        stage = cfg.curriculum.stage(self.step / max(cfg.total_steps, 1))
-        job_range, machine_range = cfg.curriculum.ranges(stage)
-        jobs = int(self.rng.integers(job_range[0], job_range[1] + 1))
-        machines = int(self.rng.integers(machine_range[0], machine_range[1] + 1))
+        hooks = self.problem.training
+        sampler = self.problem.sampler
+        assert hooks is not None and sampler is not None
+        generator = sampler.level_generator(size=cfg.size_at(self.step))
         count, samples = settings.instances_per_iter, settings.samples
-        instances = [
-            taillard_instance(jobs, machines, seed=int(self.rng.integers(2**31)))
-            for _ in range(count)
-        ]
+        instances = [generator.sample(self.rng) for _ in range(count)]
         resets = [{"seed": 0, "options": {"instance": inst}} for inst in instances]
         self.policy.set_training_mode(False)
-        envs = self.pool.get(jobs, machines, count * samples)
+        envs = self.pool.get(count * samples)
         sampled = run_episodes(
             envs,
             policy_chooser(self.policy, sample=True, generator=self.torch_rng),
             [r for r in resets for _ in range(samples)],
+            key=hooks.objective_key,
         )
-        makespans = sampled.makespans.reshape(count, samples)
-        labels = [sampled.actions[i * samples + int(np.argmin(makespans[i]))] for i in range(count)]
-        best = makespans.min(axis=1)
+        sign = 1.0 if self.problem.direction == "min" else -1.0
+        scores = sign * sampled.worst_is(self.problem.direction).reshape(count, samples)
+        labels = [sampled.actions[i * samples + int(np.argmin(scores[i]))] for i in range(count)]
+        best = scores.min(axis=1)
         steps: int = sampled.steps
-        for rule in self.rules:  # the rules' own schedules compete for the labels
+        for solver in self.labellers:  # solvers' own solutions compete for the labels
             for i, instance in enumerate(instances):
-                result = rule.solve(instance, Budget(seed=0))
-                actions = list(result.info["actions"])
+                result = solver.solve(instance, Budget(seed=0))
+                actions = list(result.info.get("actions", []))
                 steps += len(actions)
-                if result.objective is not None and result.objective < best[i]:
-                    labels[i], best[i] = actions, result.objective
+                if actions and result.objective is not None and sign * result.objective < best[i]:
+                    labels[i], best[i] = actions, sign * result.objective
         observations, targets = [], []
         for i in range(count):
             for obs, action in zip(replay(envs[i], labels[i], resets[i]), labels[i], strict=True):
@@ -178,14 +175,12 @@ class SelfLabelTrainer:
         losses, accuracies = self._fit(observations, np.array(targets, dtype=np.int64))
         self.step += steps
         self.iteration += 1
-        lower = np.array([inst.lower_bound() for inst in instances], float)
+        finite = scores[np.isfinite(scores)]
         return {
-            "label_ratio": float((best / lower).mean()),
-            "sample_ratio": float((makespans / lower[:, None]).mean()),
+            "label_objective": float(sign * best.mean()),
+            "sample_objective": float(sign * finite.mean()) if len(finite) else float("nan"),
             "loss": float(np.mean(losses)) if losses else 0.0,
             "accuracy": float(np.mean(accuracies)) if accuracies else 0.0,
-            "jobs": float(jobs),
-            "machines": float(machines),
         }
 
     def _fit(self, observations: list[Any], targets: np.ndarray) -> tuple[list[float], list[float]]:
@@ -215,17 +210,17 @@ class SelfLabelTrainer:
             print(f"resuming from step {self.step} (iteration {self.iteration})", flush=True)
         next_val = (self.step // cfg.validation.every + 1) * cfg.validation.every
         next_ckpt = (self.step // cfg.checkpoint_every + 1) * cfg.checkpoint_every
-        if self.step == 0 and not self.files.best.is_file():
+        if self.step == 0:
             self.validate(writer)
         try:
             while self.step < cfg.total_steps:
                 stats = self.iterate()
                 for key, value in stats.items():
                     writer.add_scalar(f"train/{key}", value, self.step)
-                text = format_metrics({k: stats[k] for k in ("label_ratio", "loss")})
+                text = format_metrics({"loss": stats["loss"]})
                 if self.step >= next_val or self.step >= cfg.total_steps:
                     metrics = self.validate(writer)
-                    text += f" val={metrics['ratio']:.3f}"
+                    text += f" val={metrics['val_score']:.3f}"
                     next_val = (self.step // cfg.validation.every + 1) * cfg.validation.every
                 if self.step >= next_ckpt or self.step >= cfg.total_steps:
                     self.save_state()

@@ -87,7 +87,7 @@ def _run_with_tune(
         param_space={"name": tune.grid_search(list(by_name))},
         run_config=tune.RunConfig(
             name="schedgym-sweep",
-            storage_path=str(Path("runs/ray").resolve()),
+            storage_path=str((configs[0].run_path.parent / "ray").resolve()),
             verbose=0,
         ),
     )
@@ -100,7 +100,7 @@ def _run_with_tune(
         data = dict(result.metrics or {})
         name = data.get("config", {}).get("name") or (result.config or {})["name"]
         checkpoint = Path(str(data.pop("checkpoint")))
-        metrics = {k: float(v) for k, v in data.items() if k.startswith("ratio")}
+        metrics = {k: float(v) for k, v in data.items() if k.startswith("val_score")}
         rows[name] = (name, checkpoint, metrics)
     return [rows[c.name] for c in configs]
 

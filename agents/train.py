@@ -1,22 +1,25 @@
-"""Train a graph-neural job-shop agent with one command, resumably.
+"""Train a graph-neural agent on any registered problem with one command, resumably.
 
 Python::
 
     from agents.train import train
-    best = train("experiments/configs/jobshop_ppo.yaml")      # -> runs/<name>/best.pt
+    best = train("experiments/configs/socdag_ppo.yaml")      # -> runs/<name>/best.pt
 
 Shell (rerun the same command after an interrupt, even ``kill -9``, to continue)::
 
-    python -m agents.train experiments/configs/jobshop_ppo.yaml [--fresh] [--set key=value ...]
+    schedgym train --env socdag --method ppo --steps 50000 --run-dir runs/soc
+    python -m agents.train experiments/configs/socdag_ppo.yaml [--fresh] [--set key=value ...]
 
-``method: self_label`` (default, :mod:`agents.self_label`) or ``method: ppo``
-(:mod:`agents.ppo`); both write the run folder described in :mod:`agents.run`.
+``method: ppo`` (:mod:`agents.ppo`) or ``method: self_label`` (:mod:`agents.self_label`); both
+write the run folder described in :mod:`agents.run` and nothing else, unless ``export`` names a
+file to copy the best checkpoint to (onto a shipped checkpoint only with ``force``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,12 +28,10 @@ from typing import Any
 import torch
 import yaml
 
-from agents.config import (
-    ConfigError,
-    TrainConfig,
-    read_config_mapping,
-)
+from agents.config import ConfigError, TrainConfig, read_config_mapping
 from agents.run import RunFiles
+
+SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
 
 def limit_threads() -> None:
@@ -49,21 +50,45 @@ def load_config(config: TrainConfig | str | Path | Mapping[str, Any]) -> TrainCo
     return TrainConfig.from_yaml(config)
 
 
-def train(config: TrainConfig | str | Path, *, resume: bool = True, progress: bool = True) -> Path:
+def check_export(export: str | Path | None, force: bool) -> Path | None:
+    """The export path, refused when it would overwrite a shipped checkpoint without ``force``."""
+    if export is None:
+        return None
+    path = Path(export).resolve()
+    if path.is_dir():
+        raise ConfigError(f"--export {export}: is a directory (name the checkpoint file)")
+    if SHIPPED_CHECKPOINTS in path.parents and path.exists() and not force:
+        raise ConfigError(
+            f"--export {export}: would replace a shipped checkpoint; add --force to do so"
+        )
+    if not path.parent.is_dir():
+        raise ConfigError(f"--export {export}: no such directory {str(path.parent)!r}")
+    return path
+
+
+def train(
+    config: TrainConfig | str | Path,
+    *,
+    resume: bool = True,
+    progress: bool = True,
+    export: str | Path | None = None,
+    force: bool = False,
+) -> Path:
     """Run (or continue) the training run described by ``config``; return the best checkpoint.
 
-    With ``resume=True`` an existing ``state.pt`` in the run folder is continued from its saved
-    step; ``resume=False`` starts over. The best validated policy is ``<run>/best.pt`` (and
-    ``config.export`` when set).
+    With ``resume=True`` an existing ``last.pt`` in the run folder is continued from its saved
+    step; ``resume=False`` starts over. The best validated policy is ``<run>/best.pt``, copied to
+    ``export`` at the end when given.
     """
     limit_threads()
     cfg = load_config(config)
+    target = check_export(export, force)
     files = RunFiles(cfg.run_path)
     state = files.prepare(cfg, resume)
     if state is not None and state["trainer"]["method"] != cfg.method:
         raise ConfigError(
             f"{files.state}: saved by method {state['trainer']['method']!r}, config says "
-            f"{cfg.method!r} (use a new name or resume=False)"
+            f"{cfg.method!r} (use another run folder or --fresh)"
         )
     if cfg.method == "self_label":
         from agents.self_label import SelfLabelTrainer
@@ -73,6 +98,10 @@ def train(config: TrainConfig | str | Path, *, resume: bool = True, progress: bo
         from agents.ppo import PPOTrainer
 
         PPOTrainer(cfg, files, state).run(progress)
+    if target is not None and files.best.is_file():
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(files.best, tmp)
+        os.replace(tmp, target)
     return files.best
 
 
@@ -119,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("config", help="YAML config file")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--export", default=None, help="copy the best checkpoint here")
+    parser.add_argument("--force", action="store_true", help="allow --export onto a shipped file")
     parser.add_argument(
         "--set",
         action="append",
@@ -132,7 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data = apply_overrides(TrainConfig.from_yaml(args.config).to_dict(), args.set)
         cfg = TrainConfig.from_dict(data, args.config)
-        best = train(cfg, resume=not args.fresh, progress=not args.no_progress)
+        best = train(
+            cfg,
+            resume=not args.fresh,
+            progress=not args.no_progress,
+            export=args.export,
+            force=args.force,
+        )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,13 +1,17 @@
-"""Environment steps per second during MaskablePPO training on 15x15 job shops (CPU), with the
-share of wall time spent inside the env (``step``/``reset``/``action_masks``) versus the rest
-(network forward passes while collecting, PPO updates, SB3 bookkeeping).
+"""PPO env steps per second on 15x15 job shops (CPU, one torch thread), three ways side by side
+in one process, with where the time goes (env, network forward while collecting, PPO update):
 
-    OMP_NUM_THREADS=1 python benchmarks/train_throughput.py --steps 4096
+* ``engine``: schedgym's training engine (``schedgym train --method ppo``): ``n_envs`` envs
+  stepped in lockstep (:mod:`agents.envs`), one batched graph-network call per step, the
+  shipped graph policy (:class:`agents.policy.GraphPointerPolicy`);
+* ``one env (before)``: the same policy with SB3 MaskablePPO on one env, as training ran before
+  the engine;
+* ``plain MLP``: SB3 ``MaskablePPO("MultiInputPolicy")`` on one env, what a user starts from.
 
-The same graph-pointer policy as the shipped agent (``agents.policy.GraphPointerPolicy``), one
-env, one torch thread. A timing wrapper around the env measures the env's share. For comparison
-it also times one self-labelling rollout phase (the method of the shipped checkpoint): batched
-lockstep sampling of 32 solutions of one 15x15 instance.
+Each arm collects the same number of decisions per update (``--rollout``) and runs the same
+epochs and minibatch size::
+
+    OMP_NUM_THREADS=1 python benchmarks/train_throughput.py --steps 8192
 """
 
 from __future__ import annotations
@@ -16,112 +20,151 @@ import argparse
 import os
 import tempfile
 import time
-from typing import Any, cast
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import gymnasium as gym
 import numpy as np
 import torch
-from gymnasium import spaces
 from sb3_contrib import MaskablePPO
-from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 import schedgym  # noqa: F401  (registers the envs)
-from agents.policy import GraphPointerPolicy, build_policy
-from agents.rollout import policy_chooser, run_episodes
-from schedgym.jobshop.generator import taillard_instance
+from agents.config import TrainConfig
+from agents.envs import make_vec_env
+from agents.policy import GraphPointerPolicy
 
 
 class TimedEnv(gym.Wrapper[Any, Any, Any, Any]):
     """Accumulates the wall time spent in the wrapped env's reset, step and action_masks."""
 
-    def __init__(self, env: gym.Env[Any, Any]) -> None:
-        super().__init__(env)
-        self.seconds = 0.0
-        self.steps = 0
+    seconds = 0.0  # shared by every wrapped env of an arm (reset per arm)
 
     def reset(self, **kwargs: Any) -> Any:
         start = time.perf_counter()
         out = self.env.reset(**kwargs)
-        self.seconds += time.perf_counter() - start
+        TimedEnv.seconds += time.perf_counter() - start
         return out
 
     def step(self, action: Any) -> Any:
         start = time.perf_counter()
         out = self.env.step(action)
-        self.seconds += time.perf_counter() - start
-        self.steps += 1
+        TimedEnv.seconds += time.perf_counter() - start
         return out
 
     def action_masks(self) -> np.ndarray:
         start = time.perf_counter()
         mask = np.asarray(self.env.unwrapped.action_masks())  # type: ignore[attr-defined]
-        self.seconds += time.perf_counter() - start
+        TimedEnv.seconds += time.perf_counter() - start
         return mask
 
+    def set_size(self, size: Any) -> None:
+        """Forwarded to the curriculum wrapper."""
+        self.env.set_size(size)  # type: ignore[attr-defined]
 
-def ppo_throughput(steps: int, size: int, seed: int) -> dict[str, float]:
-    """Train MaskablePPO for ``steps`` env steps; return steps/s and the env's share."""
-    timed = TimedEnv(gym.make("schedgym/JobShop-v0", num_jobs=size, num_machines=size))
+
+class RolloutClock(BaseCallback):
+    """Wall time spent collecting rollouts (the rest of ``learn`` is the PPO update)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def _on_rollout_start(self) -> None:
+        self._start = time.perf_counter()
+
+    def _on_rollout_end(self) -> None:
+        self.seconds += time.perf_counter() - self._start
+
+    def _on_step(self) -> bool:
+        return True
+
+
+def measure(
+    policy: Any, venv: VecEnv, steps: int, n_steps: int, policy_kwargs: dict[str, Any]
+) -> dict[str, float]:
+    """Train for ``steps`` env steps; wall time split into env, forward and update."""
+    TimedEnv.seconds = 0.0
     with tempfile.TemporaryDirectory() as logdir:
         model = MaskablePPO(
-            GraphPointerPolicy,
-            DummyVecEnv([lambda: timed]),
-            n_steps=1024,
+            policy,
+            venv,
+            n_steps=n_steps,
             batch_size=256,
             n_epochs=4,
             gamma=1.0,
-            policy_kwargs={"conv": "gin", "hidden": 64, "layers": 3},
+            learning_rate=1e-3,
+            policy_kwargs=policy_kwargs,
             tensorboard_log=logdir,
-            seed=seed,
+            seed=0,
             device="cpu",
             verbose=0,
         )
+        clock = RolloutClock()
         start = time.perf_counter()
-        model.learn(total_timesteps=steps)
+        model.learn(total_timesteps=steps, callback=clock)
         wall = time.perf_counter() - start
-    return {"steps": timed.steps, "wall_s": wall, "env_s": timed.seconds}
-
-
-def self_label_throughput(size: int, samples: int, seed: int) -> dict[str, float]:
-    """One self-labelling sampling phase: ``samples`` lockstep rollouts of one instance."""
-    instance = taillard_instance(size, size, seed=seed)
-    envs = [gym.make("schedgym/JobShop-v0", instance=instance) for _ in range(samples)]
-    torch.manual_seed(seed)
-    obs_space = cast(spaces.Dict, envs[0].observation_space)
-    policy = build_policy(obs_space, cast(spaces.Discrete, envs[0].action_space), {"hidden": 64})
-    policy.set_training_mode(False)
-    timed = [TimedEnv(e) for e in envs]
-    chooser = policy_chooser(policy, sample=True, generator=torch.Generator().manual_seed(seed))
-    start = time.perf_counter()
-    episodes = run_episodes(timed, chooser, [{"seed": 0}] * samples)
-    wall = time.perf_counter() - start
-    return {"steps": episodes.steps, "wall_s": wall, "env_s": sum(t.seconds for t in timed)}
+        done = model.num_timesteps
+    venv.close()
+    return {
+        "steps": done,
+        "wall": wall,
+        "env": TimedEnv.seconds,
+        "forward": clock.seconds - TimedEnv.seconds,
+        "update": wall - clock.seconds,
+    }
 
 
 def main() -> None:
     """Print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=4096, help="PPO env steps (default 4096)")
-    parser.add_argument("--size", type=int, default=15, help="jobs = machines (default 15)")
-    parser.add_argument("--samples", type=int, default=32, help="self-labelling samples")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--steps", type=int, default=8192, help="env steps per arm")
+    parser.add_argument("--size", type=int, default=15, help="jobs = machines")
+    parser.add_argument("--envs", type=int, default=16, help="engine: envs in lockstep")
+    parser.add_argument("--rollout", type=int, default=1024, help="decisions per update")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    size = {"num_jobs": args.size, "num_machines": args.size}
+    config = TrainConfig.from_dict(
+        {"env_id": "jobshop", "n_envs": args.envs, "curriculum": {"sizes": [size]}}
+    )
+    engine = make_vec_env(config, size)
+    engine.envs = [TimedEnv(e) for e in engine.envs]  # type: ignore[attr-defined]
+
+    def one_env() -> gym.Env[Any, Any]:
+        return TimedEnv(gym.make("schedgym/JobShop-v0", num_jobs=args.size, num_machines=args.size))
+
+    graph = {"conv": "gin", "hidden": 64, "layers": 3}
     rows = {
-        f"MaskablePPO ({args.steps} steps, n_steps 1024, 4 epochs)": ppo_throughput(
-            args.steps, args.size, args.seed
+        f"engine ({args.envs} envs in lockstep)": measure(
+            GraphPointerPolicy, engine, args.steps, args.rollout // args.envs, graph
         ),
-        f"self-labelling sampling ({args.samples} lockstep rollouts)": self_label_throughput(
-            args.size, args.samples, args.seed
+        "one env (before)": measure(
+            GraphPointerPolicy, DummyVecEnv([one_env]), args.steps, args.rollout, graph
+        ),
+        "plain MLP (MultiInputPolicy, one env)": measure(
+            "MultiInputPolicy", DummyVecEnv([one_env]), args.steps, args.rollout, {}
         ),
     }
-    print(f"{args.size}x{args.size} job shop, CPU, torch threads = {torch.get_num_threads()}")
-    print(f"{'phase':<58} {'env steps/s':>12} {'env share':>10} {'rest share':>11}")
+    before = rows["one env (before)"]
+    mlp = rows["plain MLP (MultiInputPolicy, one env)"]
+    print(
+        f"PPO on {args.size}x{args.size} JobShop-v0, CPU, torch threads {torch.get_num_threads()}"
+    )
+    print(
+        f"{'arm':<40} {'steps/s':>8} {'x before':>9} {'x MLP':>6} {'env':>6} {'forward':>8} "
+        f"{'update':>7}"
+    )
     for name, r in rows.items():
-        share = r["env_s"] / r["wall_s"]
-        print(f"{name:<58} {r['steps'] / r['wall_s']:>12,.0f} {share:>10.1%} {1 - share:>11.1%}")
+        rate = r["steps"] / r["wall"]
+        print(
+            f"{name:<40} {rate:>8,.0f} {rate / (before['steps'] / before['wall']):>8.1f}x "
+            f"{rate / (mlp['steps'] / mlp['wall']):>5.2f}x {r['env'] / r['wall']:>6.1%} "
+            f"{r['forward'] / r['wall']:>8.1%} {r['update'] / r['wall']:>7.1%}"
+        )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ One command reproduces the shipped checkpoint (rerun it after an interrupt to co
 
     python -m experiments.train_jobshop                       # train, then evaluate
     python -m experiments.train_jobshop --eval-only --per-group 3
-    python -m experiments.train_jobshop --eval-only --checkpoint runs/jobshop_gnn/best.pt
+    python -m experiments.train_jobshop --eval-only --checkpoint runs/jobshop_self_label/best.pt
 
 The evaluation prints, per Taillard size group, the mean gap to the best-known bound of the greedy
 agent and of the best dispatching rule of that group (both through JobShopEnv's non-delay
@@ -29,7 +29,7 @@ from baselines.jobshop.rules import RULES
 from schedgym.core.solver import Budget
 from schedgym.datasets.jobshop import bounds_table, load
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "jobshop_ppo.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "jobshop_self_label.yaml"
 
 
 def taillard_groups(per_group: int) -> dict[str, list[str]]:

@@ -59,6 +59,14 @@ def _draw(name, rng, jobs=5):
     return Toy(name, tuple(int(x) for x in rng.integers(1, 9, jobs)))
 
 
+@dataclass(frozen=True)
+class ToyGenerator:
+    jobs: int = 5
+
+    def sample(self, rng):
+        return _draw("sampled", rng, self.jobs)
+
+
 SHIPPED = {f"toy-{k}": _draw(f"toy-{k}", np.random.default_rng(k)) for k in range(4)}
 OPTIMA = {n: sum(np.cumsum(sorted(t.durations))) for n, t in SHIPPED.items()}
 
@@ -153,7 +161,7 @@ PROBLEM = Problem(
     fingerprint=lambda instance: repr(instance.durations).encode(),
     scores=(Score.gap(),),
     demo=Demo("all", ("spt",), (1.0,)),
-    sampler=Sampler(({"jobs": 5},), lambda rng, size: _draw("sampled", rng, size["jobs"])),
+    sampler=Sampler(({"jobs": 5},), ToyGenerator),
 )
 '''
 

@@ -114,20 +114,38 @@ class Demo:
 
 @dataclass(frozen=True)
 class Sampler:
-    """Seeded instances for training: ``sizes`` is a curriculum of size settings, from the
-    smallest level to the largest; ``make(rng, size)`` draws one instance of a setting."""
+    """Seeded instances for training: ``sizes`` is a curriculum of size settings (keyword
+    arguments of the problem's generator class), from the smallest level to the largest;
+    ``generator(size)`` builds the generator of one setting (an object with ``sample(rng)``, the
+    one the problem's env takes as ``generator=``)."""
 
     sizes: tuple[Mapping[str, Any], ...]
-    make: Callable[[np.random.Generator, Mapping[str, Any]], Any]
+    generator: Callable[..., Any]
+
+    def level_generator(self, level: int = 0, size: Mapping[str, Any] | None = None) -> Any:
+        """The generator of curriculum level ``level`` (clipped), or of an explicit ``size``."""
+        chosen = size if size is not None else self.sizes[min(max(level, 0), len(self.sizes) - 1)]
+        return self.generator(**chosen)
 
     def sample(self, rng: np.random.Generator, level: int = 0) -> Any:
         """One instance of curriculum level ``level`` (clipped to the last level)."""
-        return self.make(rng, self.sizes[min(max(level, 0), len(self.sizes) - 1)])
+        return self.level_generator(level).sample(rng)
 
     def validation_set(self, count: int, seed: int = 10_000, level: int = 0) -> list[Any]:
         """``count`` instances of ``level``, instance ``k`` drawn from ``rng([seed, k])``:
         the same set for every run that asks for the same arguments."""
         return [self.sample(np.random.default_rng([seed, k]), level) for k in range(count)]
+
+
+@dataclass(frozen=True)
+class TrainingHooks:
+    """What the training engine needs beyond the sampler: the ``info`` key holding the episode's
+    objective when it ends, the reference heuristic that ``val_score`` divides by (a registered
+    solver name), and env keyword arguments every training env gets (e.g. a reward scale)."""
+
+    objective_key: str
+    reference_solver: str
+    env_kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
 def looks_like_path(text: str) -> bool:
@@ -174,6 +192,7 @@ class Problem:
     generated: tuple[GeneratedSuite, ...] = ()
     named_suites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sampler: Sampler | None = None
+    training: TrainingHooks | None = None
     stamp: Callable[[Any, Any, SolveResult[Any], str, float], Any] | None = None
     configure: Callable[..., Problem] | None = None
     metric: str = ""

@@ -34,7 +34,8 @@ Options
     from :class:`FleetGenerator`. The day: ``reset(seed=s)`` plays day ``s`` (what a solver sees
     with ``Budget(seed=s)``) unless the scenario fixes ``day_seed``; later resets without a seed
     draw new days. ``reset(options={"scenario": ..., "realisation": ...})`` switches the scenario
-    or gives the day explicitly for one episode. ``demand_level`` and ``uncertainty`` override the
+    (``"instance"`` is an alias, as in the other envs) or gives the day explicitly for one
+    episode. ``demand_level`` and ``uncertainty`` override the
     scenario's. Renders ``ansi`` (a summary line) and ``rgb_array`` (the day plot).
 
 Version history: v0 — first release.
@@ -50,6 +51,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from schedgym.core.actions import as_action
 from schedgym.fleet.dynamics import Realisation, realise
 from schedgym.fleet.generator import FleetGenerator, SizeRange, default_scenario
 from schedgym.fleet.instance import FleetScenario
@@ -132,7 +134,7 @@ class FleetSchedulingEnv(gym.Env):
         """Start a day (see "Options" in the module docstring)."""
         super().reset(seed=seed)
         options = options or {}
-        chosen = options.get("scenario")
+        chosen = options.get("scenario", options.get("instance"))  # "instance" as in every env
         if chosen is not None:
             scenario = self._load(chosen)
         elif self.fixed is not None:
@@ -172,10 +174,11 @@ class FleetSchedulingEnv(gym.Env):
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """The deciding aircraft takes ``action`` (see the module docstring)."""
         sim = self.simulator
-        code = self._code(int(action))
+        taken = as_action(action, self.max_ports + 1)
+        code = self._code(taken)
         if code < 0 or not sim.is_legal(code):
             if self.strict:
-                raise ValueError(f"invalid action {int(action)} for aircraft {sim.aircraft}")
+                raise ValueError(f"invalid action {taken} for aircraft {sim.aircraft}")
             obs = self._observer.buffer.observation()
             refused = {"invalid_action": True, **self._where()}
             return obs, -float(self.invalid_penalty), False, False, refused

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from schedgym.core.generated import dataclass_fingerprint
-from schedgym.core.problem import Demo, Problem, Sampler, Score
+from schedgym.core.problem import Demo, Problem, Sampler, Score, TrainingHooks
 from schedgym.core.solver import SolveResult
 from schedgym.datasets import fleet as shipped
 from schedgym.fleet.formats import read_scenario
+from schedgym.fleet.generator import FleetGenerator
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.schedule import FleetSchedule, read_schedule
 
@@ -60,14 +58,6 @@ def _render(instance: FleetScenario, schedule: FleetSchedule, path: Path, fmt: s
     save_day_plot(instance, schedule, path, fmt=fmt)
 
 
-def _sample(rng: np.random.Generator, size: Mapping[str, Any]) -> FleetScenario:
-    from schedgym.fleet.generator import generate_scenario
-
-    vertiports = int(rng.integers(size["vertiports"][0], size["vertiports"][1] + 1))
-    aircraft = int(rng.integers(size["aircraft"][0], size["aircraft"][1] + 1))
-    return generate_scenario(vertiports, aircraft, seed=int(rng.integers(2**31)))
-
-
 #: Metric: the day's profit from the validator (maximised). Scores: mean profit (the headline)
 #: and the mean gap (%) to the shipped clairvoyant LP upper bound of each day (``(bound -
 #: profit) / bound``; the bound is loose, so this gap overstates the distance to the optimum).
@@ -94,10 +84,11 @@ PROBLEM = Problem(
     stamp=_stamp,
     sampler=Sampler(
         sizes=(
-            {"vertiports": (4, 6), "aircraft": (10, 20)},
-            {"vertiports": (6, 10), "aircraft": (20, 50)},
-            {"vertiports": (10, 20), "aircraft": (50, 100)},
+            {"num_vertiports": (4, 6), "num_aircraft": (10, 20)},
+            {"num_vertiports": (6, 10), "num_aircraft": (20, 50)},
+            {"num_vertiports": (10, 20), "num_aircraft": (50, 100)},
         ),
-        make=_sample,
+        generator=FleetGenerator,
     ),
+    training=TrainingHooks(objective_key="profit", reference_solver="greedy"),
 )

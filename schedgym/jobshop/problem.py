@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from schedgym.core.problem import Demo, Problem, Sampler, Score
+from schedgym.core.problem import Demo, Problem, Sampler, Score, TrainingHooks
 from schedgym.datasets import jobshop as shipped
 from schedgym.jobshop.formats import read_instance
+from schedgym.jobshop.generator import JobShopGenerator
 from schedgym.jobshop.instance import JobShopInstance
 from schedgym.jobshop.schedule import JobShopSchedule
 
@@ -44,12 +41,6 @@ def fingerprint(instance: JobShopInstance) -> bytes:
     for route, times in zip(instance.machines.tolist(), instance.durations.tolist(), strict=True):
         lines.append(" ".join(f"{m} {d}" for m, d in zip(route, times, strict=True)))
     return ("\n".join(lines) + "\n").encode()
-
-
-def _sample(rng: np.random.Generator, size: Mapping[str, Any]) -> JobShopInstance:
-    from schedgym.jobshop.generator import JobShopGenerator
-
-    return JobShopGenerator(**size).sample(rng)
 
 
 #: The small default suite of ``make demo``.
@@ -91,6 +82,9 @@ PROBLEM = Problem(
             {"num_jobs": (10, 15), "num_machines": (8, 12)},
             {"num_jobs": (15, 20), "num_machines": (10, 15)},
         ),
-        make=_sample,
+        generator=JobShopGenerator,
+    ),
+    training=TrainingHooks(
+        objective_key="makespan", reference_solver="fdd-mwkr", env_kwargs={"reward_scale": 0.01}
     ),
 )

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from schedgym.core.generated import dataclass_fingerprint
-from schedgym.core.problem import Demo, Problem, Sampler, Score
+from schedgym.core.problem import Demo, Problem, Sampler, Score, TrainingHooks
 from schedgym.datasets import memory as shipped
 from schedgym.memory.formats import read_instance
+from schedgym.memory.generator import AssignGenerator
 from schedgym.memory.instance import MemoryInstance
 from schedgym.memory.schedule import MemoryMapping, read_mapping
 
@@ -114,12 +112,6 @@ def size_group(instance: MemoryInstance) -> str:
     return f"{instance.variant} {low}-{low + 99}"
 
 
-def _sample(rng: np.random.Generator, size: Mapping[str, Any]) -> MemoryInstance:
-    from schedgym.memory.generator import AssignGenerator
-
-    return AssignGenerator(**size).sample(rng)
-
-
 #: Metric: the validator's objective (peak bytes for ``pack``, modelled time for ``assign``),
 #: minimised. Score: the mean gap (%) to the shipped reference (the optimum peak for ``pack``,
 #: the all-fast modelled time, a lower bound, for ``assign``). Frozen suites: ``pack``,
@@ -146,6 +138,7 @@ PROBLEM = Problem(
     configure=configure,
     sampler=Sampler(
         sizes=({"num_buffers": (20, 40)}, {"num_buffers": (40, 80)}, {"num_buffers": (80, 160)}),
-        make=_sample,
+        generator=AssignGenerator,
     ),
+    training=TrainingHooks(objective_key="objective", reference_solver="xla-greedy"),
 )

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from schedgym.core.generated import GeneratedSuite, dataclass_fingerprint
-from schedgym.core.problem import Demo, Problem, Sampler, Score
+from schedgym.core.problem import Demo, Problem, Sampler, Score, TrainingHooks
 from schedgym.datasets import socdag as shipped
 from schedgym.socdag.formats import read_instance
 from schedgym.socdag.generator import SoCDAGGenerator
@@ -47,10 +43,6 @@ def slr_denominator(name: str) -> float | None:
     """Sum of minimum execution times along the critical path (no communication)."""
     value = float(PROBLEM.load(name).critical_path_min())
     return value if value > 0 else None
-
-
-def _sample(rng: np.random.Generator, size: Mapping[str, Any]) -> SoCDAGInstance:
-    return SoCDAGGenerator(**size).sample(rng)
 
 
 #: 20 instances of :class:`SoCDAGGenerator`'s defaults (8-20 tasks on 2-5 PEs, integer times),
@@ -98,6 +90,7 @@ PROBLEM = Problem(
             {"num_tasks": (30, 60), "num_pes": (3, 6)},
             {"num_tasks": (60, 120), "num_pes": (4, 8)},
         ),
-        make=_sample,
+        generator=SoCDAGGenerator,
     ),
+    training=TrainingHooks(objective_key="makespan", reference_solver="heft"),
 )

@@ -152,6 +152,6 @@ def test_bad_configs_name_the_field(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["train", "--config", str(path)])
     assert result.exit_code == 2 and "hidden" in result.output
-    jobshop = Path(__file__).resolve().parents[2] / "experiments/configs/jobshop_ppo.yaml"
+    jobshop = Path(__file__).resolve().parents[2] / "experiments/configs/jobshop_self_label.yaml"
     result = CliRunner().invoke(app, ["train", "--env", "fleet", "--config", str(jobshop)])
-    assert result.exit_code == 2 and "method: es" in result.output
+    assert result.exit_code == 2 and "curriculum.sizes" in result.output

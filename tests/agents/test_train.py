@@ -1,7 +1,9 @@
-"""Training: self-labelling learns, PPO runs, interrupted runs resume where they stopped."""
+"""Training: self-labelling and PPO learn, every problem trains through one engine, runs write
+only their run folder, interrupted runs resume where they stopped."""
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -10,35 +12,31 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 import yaml
+from typer.testing import CliRunner
 
-from agents.checkpoint import load_checkpoint, policy_from_payload
-from agents.command import train_command
+from agents.checkpoint import load_checkpoint
+from agents.command import build_run_config, train_command
 from agents.config import ConfigError, TrainConfig
-from agents.rollout import run_episodes
-from agents.run import EnvPool, greedy_makespans, seeded_instances
 from agents.train import main, train
+from schedgym.cli import app
+from schedgym.problems import problem_names
 
 ROOT = Path(__file__).resolve().parents[2]
-SIX = {
-    "num_jobs_start": [6, 6],
-    "num_jobs_end": [6, 6],
-    "num_machines_start": [6, 6],
-    "num_machines_end": [6, 6],
-    "stages": 1,
-}
+SIX = [{"num_jobs": 6, "num_machines": 6}]
 
 
 def small_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
-    """A fast 6x6 configuration (plain data) writing under ``tmp_path``."""
+    """A fast 6x6 job-shop configuration (plain data) writing under ``tmp_path``."""
     data: dict[str, Any] = {
         "name": "t",
+        "method": "self_label",
+        "env_id": "jobshop",
         "run_dir": str(tmp_path / "{name}"),
         "total_steps": 40_000,
-        "curriculum": SIX,
+        "curriculum": {"sizes": SIX},
         "arch": {"hidden": 32, "head_hidden": 32},
         "self_label": {
             "instances_per_iter": 8,
@@ -47,41 +45,44 @@ def small_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
             "epochs": 4,
             "learning_rate": 1e-3,
         },
-        "ppo": {"n_steps": 256, "batch_size": 128, "n_epochs": 2},
-        "validation": {"sizes": [[6, 6]], "num_instances": 16, "every": 5000},
+        "ppo": {"n_steps": 64, "batch_size": 256, "n_epochs": 4},
+        "n_envs": 16,
+        "validation": {"num_instances": 16, "every": 5000},
         "checkpoint_every": 5000,
     }
-    for key, value in overrides.items():
-        data[key] = value
+    data.update(overrides)
     return data
 
 
-def random_makespans(instances: list[Any], pool: EnvPool, repeats: int = 3) -> np.ndarray:
-    """Mean makespan of uniformly random legal dispatching, per instance."""
-    envs = pool.get(instances[0].num_jobs, instances[0].num_ops, len(instances))
-    resets = [{"seed": 0, "options": {"instance": inst}} for inst in instances]
-    runs = []
-    for r in range(repeats):
-        rng = np.random.default_rng(r)
-
-        def choose(obs: Any, masks: np.ndarray, rng: Any = rng) -> np.ndarray:
-            return np.array([rng.choice(np.flatnonzero(row)) for row in masks])
-
-        runs.append(run_episodes(envs, choose, resets).makespans)
-    return np.mean(runs, axis=0)
+def val_scores(run: Path) -> list[float]:
+    """The ``val_score`` column of a run's ``metrics.csv``."""
+    with (run / "metrics.csv").open() as f:
+        return [float(r["val_score"]) for r in csv.DictReader(f)]
 
 
-def test_self_label_beats_random_policy_on_held_out_instances(tmp_path: Path) -> None:
+def test_self_label_improves_val_score(tmp_path: Path) -> None:
     config = TrainConfig.from_dict(small_config(tmp_path))
     best = train(config, resume=False, progress=False)
-    policy = policy_from_payload(load_checkpoint(best))
-    held_out = seeded_instances([(6, 6)], 24, seed=777)  # disjoint from validation seeds
-    pool = EnvPool(config)
-    trained = greedy_makespans(policy, held_out, pool).mean()
-    uniform = random_makespans(held_out, pool).mean()
-    print(f"trained greedy {trained:.1f} vs uniform random {uniform:.1f}")
-    assert trained < 0.98 * uniform, (trained, uniform)
-    assert (config.run_path / "tb").is_dir() and (config.run_path / "state.pt").is_file()
+    scores = val_scores(config.run_path)
+    print("self-label val_score:", scores)
+    assert min(scores[1:]) < 0.97 * scores[0], scores
+    assert load_checkpoint(best)["meta"]["metrics"]["val_score"] == pytest.approx(
+        min(scores), abs=1e-6
+    )
+    assert (config.run_path / "tb").is_dir() and (config.run_path / "last.pt").is_file()
+
+
+def test_ppo_improves_val_score_on_a_tiny_size(tmp_path: Path) -> None:
+    data = small_config(tmp_path, method="ppo", env_id="socdag", total_steps=8192, arch={})
+    data["curriculum"] = {"sizes": [{"num_tasks": [8, 12], "num_pes": 3}]}
+    data["validation"]["every"] = 2048
+    train(TrainConfig.from_dict(data), resume=False, progress=False)
+    scores = val_scores(tmp_path / "t")
+    print("ppo val_score:", scores)
+    assert min(scores[1:]) < 0.9 * scores[0], scores
+    state = load_checkpoint(tmp_path / "t" / "last.pt")
+    assert state["trainer"]["step"] >= 8192 and "optimizer" in state
+    assert any((tmp_path / "t" / "tb").glob("ppo_*"))
 
 
 def test_self_label_resume_reproduces_uninterrupted_run(tmp_path: Path) -> None:
@@ -91,35 +92,70 @@ def test_self_label_resume_reproduces_uninterrupted_run(tmp_path: Path) -> None:
     straight = train(
         TrainConfig.from_dict({**short, "name": "b", "total_steps": 9000}), progress=False
     )
-    a, b = (
-        load_checkpoint(resumed.parent / "state.pt"),
-        load_checkpoint(straight.parent / "state.pt"),
-    )
+    a = load_checkpoint(resumed.parent / "last.pt")
+    b = load_checkpoint(straight.parent / "last.pt")
     assert a["trainer"]["step"] == b["trainer"]["step"] >= 9000
     for key, value in a["policy"].items():
         torch.testing.assert_close(value, b["policy"][key])
 
 
-def test_ppo_learns_and_predicts_with_masks(tmp_path: Path) -> None:
-    data = small_config(tmp_path, method="ppo", total_steps=1024, n_envs=2)
-    data["validation"]["every"] = 512
-    best = train(TrainConfig.from_dict(data), resume=False, progress=False)
-    state = load_checkpoint(best.parent / "state.pt")
-    assert state["trainer"]["step"] >= 1024 and "optimizer" in state
-    assert any((best.parent / "tb").glob("ppo_*"))
-    policy = policy_from_payload(load_checkpoint(best))
-    held_out = seeded_instances([(5, 4)], 4, seed=3)  # another size than trained on
-    assert np.isfinite(greedy_makespans(policy, held_out, EnvPool(TrainConfig())).all())
+def _tracked_files() -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.parametrize("problem", list(problem_names()))
+@pytest.mark.parametrize("method", ["ppo", "self_label"])
+def test_every_problem_trains_through_the_cli(tmp_path: Path, problem: str, method: str) -> None:
+    before = _tracked_files()
+    run = tmp_path / "run"
+    args = ["train", "--env", problem, "--method", method, "--steps", "600"]
+    args += ["--run-dir", str(run), "--no-progress", "--seed", "1"]
+    args += ["--set", "validation.num_instances=2", "--set", "validation.every=300"]
+    args += ["--set", "n_envs=2", "--set", "ppo.n_steps=150", "--set", "ppo.batch_size=100"]
+    args += ["--set", "self_label.instances_per_iter=1", "--set", "self_label.samples=2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert {p.name for p in run.iterdir()} == {
+        "config.yaml",
+        "metrics.csv",
+        "last.pt",
+        "best.pt",
+        "tb",
+    }
+    with (run / "metrics.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["step", "wall_s", "env_steps_per_s", "val_score"] and len(rows) >= 2
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert saved["method"] == method and saved["seed"] == 1 and saved["total_steps"] == 600
+    assert load_checkpoint(run / "best.pt")["meta"]["env_id"].endswith("-v0")
+    assert _tracked_files() == before
+
+
+def test_export_needs_force_onto_a_shipped_checkpoint(tmp_path: Path) -> None:
+    shipped = ROOT / "agents" / "checkpoints" / "jobshop_gnn.pt"
+    with pytest.raises(ConfigError, match="--force"):
+        train(TrainConfig.from_dict(small_config(tmp_path)), export=shipped)
+    data = small_config(tmp_path, total_steps=500)
+    data["validation"]["num_instances"] = 2
+    out = tmp_path / "mine.pt"
+    train(TrainConfig.from_dict(data), resume=False, progress=False, export=out)
+    assert out.read_bytes() == (tmp_path / "t" / "best.pt").read_bytes()
 
 
 @pytest.mark.parametrize("method", ["self_label", "ppo"])
 def test_sigkill_then_rerun_continues_from_saved_step(tmp_path: Path, method: str) -> None:
-    sizes = {"self_label": (60_000, 2000), "ppo": (3000, 512)}[method]
+    sizes = {"self_label": (60_000, 2000), "ppo": (6000, 1024)}[method]
     data = small_config(tmp_path, method=method, total_steps=sizes[0], checkpoint_every=sizes[1])
-    data["validation"]["every"] = 10**6
+    data["validation"] = {"num_instances": 2, "every": 10**6}
     config_path = tmp_path / "cfg.yaml"
     config_path.write_text(yaml.safe_dump(data))
-    state_path = tmp_path / "t" / "state.pt"
+    state_path = tmp_path / "t" / "last.pt"
     command = [sys.executable, "-m", "agents.train", str(config_path), "--no-progress"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -134,8 +170,7 @@ def test_sigkill_then_rerun_continues_from_saved_step(tmp_path: Path, method: st
     rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert f"resuming from step {saved}" in rerun.stdout
-    final = load_checkpoint(state_path)["trainer"]["step"]
-    assert final >= data["total_steps"]
+    assert load_checkpoint(state_path)["trainer"]["step"] >= data["total_steps"]
 
 
 def test_config_errors_name_the_field(tmp_path: Path) -> None:
@@ -146,18 +181,40 @@ def test_config_errors_name_the_field(tmp_path: Path) -> None:
     bad.write_text("method: dqn\n")
     with pytest.raises(ConfigError, match="method"):
         TrainConfig.from_yaml(bad)
+    bad.write_text("env_id: chess\n")
+    with pytest.raises(ConfigError, match="not a registered problem"):
+        TrainConfig.from_yaml(bad)
+    bad.write_text("curriculum:\n  sizes: [{num_jobz: 3}]\n")
+    with pytest.raises(ConfigError, match=r"curriculum\.sizes"):
+        TrainConfig.from_yaml(bad)
     assert main([str(tmp_path / "missing.yaml")]) == 2
 
 
-def test_shipped_config_parses_and_sweep_names_runs(tmp_path: Path) -> None:
-    config = TrainConfig.from_yaml(ROOT / "experiments" / "configs" / "jobshop_ppo.yaml")
-    assert config.env_id == "schedgym/JobShop-v0"
+def test_every_shipped_config_parses() -> None:
+    for problem in problem_names():
+        for method in ("ppo", "self_label"):
+            path = ROOT / "experiments" / "configs" / f"{problem}_{method}.yaml"
+            config = TrainConfig.from_yaml(path)
+            assert config.method == method and config.problem.name == problem
+            assert build_run_config(None, problem, method).name == config.name
+
+
+def test_flags_and_set_override_the_config(tmp_path: Path) -> None:
+    config = build_run_config(
+        None, "memory", "ppo", steps=123, seed=4, run_dir=str(tmp_path), overrides=["n_envs=3"]
+    )
+    assert (config.total_steps, config.seed, config.n_envs) == (123, 4, 3)
+    assert config.run_path == tmp_path and config.env_id == "schedgym/MemoryMapping-v0"
+    assert callable(train_command)
+
+
+def test_shipped_config_sweep_names_runs() -> None:
     from agents.sweep import sweep_configs
 
+    config = TrainConfig.from_yaml(ROOT / "experiments" / "configs" / "jobshop_self_label.yaml")
     runs = sweep_configs(config, {"seed": [1, 2], "self_label.samples": [8]})
     assert [r.name for r in runs] == [
         f"{config.name}[seed=1,samples=8]",
         f"{config.name}[seed=2,samples=8]",
     ]
     assert runs[1].seed == 2 and runs[1].self_label.samples == 8
-    assert callable(train_command)
