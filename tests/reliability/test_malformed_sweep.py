@@ -1,4 +1,4 @@
-"""A sweep of malformed job-shop, memory and fleet files through ``schedgym solve``.
+"""A sweep of malformed files of all four problems through ``schedgym solve``.
 
 For every file: exit code 2, exactly one output line, starting ``error:`` and naming the file,
 no traceback, and nothing left in the output folder (no schedule, no temporary file).
@@ -21,7 +21,7 @@ from schedgym.cli import app
 from schedgym.fleet.generator import default_scenario
 
 RUNNER = CliRunner()
-SOLVERS = {"jobshop": "mwkr", "memory": "best-fit", "fleet": "greedy"}
+SOLVERS = {"jobshop": "mwkr", "socdag": "heft", "memory": "best-fit", "fleet": "greedy"}
 JUNK: dict[str, bytes] = {
     "empty": b"",
     "blank": b"\n\n  \n",
@@ -132,7 +132,41 @@ FLEET: dict[str, bytes] = {
     **JUNK,
 }
 
+
+def _soc_json(**fields: Any) -> bytes:
+    data: dict[str, Any] = {
+        "tasks": [{"id": 0, "name": "a"}, {"id": 1, "name": "b"}],
+        "edges": [{"src": 0, "dst": 1, "data": 2.0}],
+        "pes": [{"id": 0, "type": "cpu"}, {"id": 1, "type": "gpu"}],
+        "exec_time": [[3.0, 4.0], [2.0, None]],
+        "bandwidth": [[0.0, 1.0], [1.0, 0.0]],
+        "latency": [[0.0, 0.5], [0.5, 0.0]],
+    }
+    data.update(fields)
+    return json.dumps(data).encode()
+
+
+#: SoC DAG: the interchange JSON and the STG text format (``n``, then ``id cost npred preds``).
+SOCDAG: dict[str, tuple[str, bytes]] = {
+    "stg predecessor nan": ("bad.stg", b"1\n0 0 0\n1 4 nan\n2 0 1 1\n"),
+    "stg predecessor inf": ("bad.stg", b"1\n0 0 0\n1 4 1 inf\n2 0 1 1\n"),
+    "stg predecessor 0.5": ("bad.stg", b"1\n0 0 0\n1 4 1 0.5\n2 0 1 1\n"),
+    "stg unknown predecessor": ("bad.stg", b"1\n0 0 0\n1 4 1 7\n2 0 1 1\n"),
+    "stg cycle": ("bad.stg", b"2\n0 0 0\n1 4 1 2\n2 3 1 1\n3 0 1 2\n"),
+    "stg huge cost": ("bad.stg", f"1\n0 0 0\n1 {10**30} 1 0\n2 0 1 1\n".encode()),
+    "json cycle": ("bad.json", _soc_json(edges=[{"src": 0, "dst": 1}, {"src": 1, "dst": 0}])),
+    "json unknown task": ("bad.json", _soc_json(edges=[{"src": 0, "dst": 9, "data": 1}])),
+    "json nan time": ("bad.json", b'{"tasks": [{"id": 0}], "exec_time": [[NaN]]}'),
+    "json negative data": ("bad.json", _soc_json(edges=[{"src": 0, "dst": 1, "data": -1}])),
+    "json no pe runs a task": ("bad.json", _soc_json(exec_time=[[3.0, 4.0], [None, None]])),
+    "json exec rows": ("bad.json", _soc_json(exec_time=[[3.0, 4.0]])),
+    "json zero bandwidth": ("bad.json", _soc_json(bandwidth=[[0.0, 0.0], [0.0, 0.0]])),
+    "json deep": ("bad.json", b"[" * 100_000 + b"]" * 100_000),
+    **{name: ("bad.json", text) for name, text in JUNK.items()},
+}
+
 CASES: list[tuple[str, str, str, bytes]] = [
+    *(("socdag", name, file, text) for name, (file, text) in SOCDAG.items()),
     *(("jobshop", name, "bad.txt", text) for name, text in JOBSHOP.items()),
     *(("memory", name, file, text) for name, (file, text) in MEMORY.items()),
     *(("fleet", name, "bad.json", text) for name, text in FLEET.items()),
