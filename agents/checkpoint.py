@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,6 +41,7 @@ from gymnasium import spaces
 from agents.encoders import CONV_KINDS, POOL_KINDS
 from agents.policy import ARCH_KEYS, DEFAULT_ARCH, GraphPointerPolicy, build_policy
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import checked_input_file
 from schedgym.core.graph_obs import graph_observation_space
 
 FORMAT = "schedgym-agent/1"
@@ -75,22 +75,7 @@ class CheckpointError(InstanceFormatError, ValueError):
 def checkpoint_file(source: str | Path, limit: int = MAX_CHECKPOINT_BYTES) -> os.stat_result:
     """``os.stat`` of ``source`` if it is a regular, non-empty file of at most ``limit`` bytes;
     otherwise :class:`CheckpointError` (never opens the file: a FIFO cannot block)."""
-    try:
-        info = os.stat(source)
-    except (FileNotFoundError, NotADirectoryError):
-        raise CheckpointError(source, "no such checkpoint file") from None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise CheckpointError(source, f"cannot read the checkpoint ({reason})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise CheckpointError(source, "is a directory, not a checkpoint file")
-    if not stat.S_ISREG(info.st_mode):
-        raise CheckpointError(source, "not a regular file")
-    if info.st_size == 0:
-        raise CheckpointError(source, "empty file, not a checkpoint")
-    if info.st_size > limit:
-        raise CheckpointError(source, f"{info.st_size} bytes, over the {limit}-byte limit")
-    return info
+    return checked_input_file(source, limit, CheckpointError, "no such checkpoint file")
 
 
 def _load_failure(exc: BaseException) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from numpy.lib.npyio import NpzFile
 
 from agents.fleet.kernel import FEATURES, NUM_FEATURES, agent_action, agent_rollout
 from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import checked_input_file
 from schedgym.fleet.dynamics import demand_rates
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.network import Network
@@ -166,22 +166,9 @@ class FleetCheckpointError(InstanceFormatError, ValueError):
 def checkpoint_file(path: str | Path) -> os.stat_result:
     """``os.stat`` of ``path`` if it is a regular, non-empty file of at most
     :data:`MAX_FILE_BYTES`; otherwise :class:`FleetCheckpointError` (the file is not opened)."""
-    try:
-        info = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise FleetCheckpointError(path, "no fleet agent checkpoint") from None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise FleetCheckpointError(path, f"cannot read the checkpoint ({reason})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise FleetCheckpointError(path, "is a directory, not a checkpoint file")
-    if not stat.S_ISREG(info.st_mode):
-        raise FleetCheckpointError(path, "not a regular file")
-    if info.st_size == 0:
-        raise FleetCheckpointError(path, "empty file, not a checkpoint")
-    if info.st_size > MAX_FILE_BYTES:
-        raise FleetCheckpointError(path, f"{info.st_size} bytes, over the {MAX_FILE_BYTES} limit")
-    return info
+    return checked_input_file(
+        path, MAX_FILE_BYTES, FleetCheckpointError, "no fleet agent checkpoint"
+    )
 
 
 def _reason(exc: BaseException) -> str:

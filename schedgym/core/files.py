@@ -565,3 +565,30 @@ def checked_fields(
         if key not in data:
             raise InstanceFormatError(source, f"{where}.{key}: missing")
     return data
+
+
+def checked_input_file(
+    source: str | Path,
+    limit: int,
+    error: Callable[[str | Path, str], Exception],
+    missing: str = "no such file",
+) -> os.stat_result:
+    """``os.stat`` of ``source`` if it is a regular, non-empty file of at most ``limit`` bytes;
+    otherwise ``error(source, reason)`` is raised. The file is never opened, so a FIFO cannot
+    block the caller."""
+    try:
+        info = os.stat(source)
+    except (FileNotFoundError, NotADirectoryError):
+        raise error(source, missing) from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise error(source, f"cannot read the checkpoint ({reason})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(source, "is a directory, not a checkpoint file")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(source, "not a regular file")
+    if info.st_size == 0:
+        raise error(source, "empty file, not a checkpoint")
+    if info.st_size > limit:
+        raise error(source, f"{info.st_size} bytes, over the {limit}-byte limit")
+    return info
