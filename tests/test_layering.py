@@ -20,7 +20,7 @@ PROBLEMS = tuple(problem_names())
 #: The per-problem extra modules, as documented in docs/design.md.
 EXTRAS = {
     "jobshop": {"dynamics", "kernels"},
-    "socdag": {"workload", "application", "ranks", "timeline"},
+    "socdag": {"workload", "application", "ranks", "timeline", "ds3"},
     "memory": {"cost"},
     "fleet": {"dynamics", "kernels", "network"},
 }

@@ -27,10 +27,9 @@ from schedgym.hardware.platform import (
     read_platform,
 )
 from schedgym.socdag.application import Application
+from schedgym.socdag.ds3 import read_ds3_job, read_ds3_soc
 from schedgym.socdag.formats import (
     read_application,
-    read_ds3_job,
-    read_ds3_soc,
     read_instance,
     read_stg,
     write_application,

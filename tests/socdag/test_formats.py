@@ -7,7 +7,8 @@ import pytest
 
 from schedgym.core.errors import InstanceFormatError
 from schedgym.hardware.platform import uniform_platform
-from schedgym.socdag.formats import read_ds3_job, read_ds3_soc, read_stg, write_stg
+from schedgym.socdag.ds3 import read_ds3_job, read_ds3_soc
+from schedgym.socdag.formats import read_stg, write_stg
 from schedgym.socdag.generator import layered_instance
 
 STG = """10

@@ -20,12 +20,8 @@ import argparse
 from pathlib import Path
 
 from schedgym.core.seeding import make_rng
-from schedgym.socdag.formats import (
-    read_ds3_job,
-    read_ds3_soc,
-    write_application,
-    write_instance,
-)
+from schedgym.socdag.ds3 import read_ds3_job, read_ds3_soc
+from schedgym.socdag.formats import write_application, write_instance
 from schedgym.socdag.generator import layered_instance
 
 HERE = Path(__file__).resolve().parent
