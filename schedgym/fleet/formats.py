@@ -39,8 +39,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from schedgym.core.checks import JsonFields
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import JsonFields, compact_json
+from schedgym.core.files import compact_json
 from schedgym.fleet.instance import (
     DAY_MIN,
     DEMAND_LIMITS,

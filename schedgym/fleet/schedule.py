@@ -37,15 +37,15 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import (
+from schedgym.core.checks import (
     JsonFields,
     checked_int,
     checked_list,
     checked_string,
     describe_value,
-    read_json,
 )
+from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 from schedgym.fleet.kernels import (
     C_ADDED,
     C_AIRCRAFT,

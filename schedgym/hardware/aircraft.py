@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from schedgym.core.checks import JsonFields
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import JsonFields
 
 ENERGY_UNITS = 1000  # energy units in a full battery (0.1 % each)
 

@@ -41,8 +41,9 @@ from typing import Any
 
 import numpy as np
 
+from schedgym.core.checks import checked_number, checked_string
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import checked_number, checked_string, compact_json, read_json
+from schedgym.core.files import compact_json, read_json
 
 #: most processing elements in one platform
 MAX_PES = 1024

@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import (
+from schedgym.core.checks import (
     MAX_EXACT_INT,
     checked_fields,
     checked_int,
@@ -36,8 +35,9 @@ from schedgym.core.files import (
     checked_object,
     checked_string,
     describe_value,
-    read_json,
 )
+from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 
 #: largest time (start, end, duration, release, downtime bound) a schedule file may hold: the
 #: largest integer a JSON reader and a float64 hold exactly (2**53 - 1)

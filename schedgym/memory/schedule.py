@@ -30,15 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import (
+from schedgym.core.checks import (
     MAX_EXACT_INT,
     checked_int,
     checked_number,
     checked_string,
     describe_value,
-    read_json,
 )
+from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 from schedgym.memory.instance import BufferId, MemoryInstance
 
 SLOW = -1  # offset code for "slow memory" in integer offset arrays

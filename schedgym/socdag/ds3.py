@@ -32,11 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from schedgym.core.checks import int_token, number_token
 from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import (
-    int_token,
-    number_token,
-)
 from schedgym.hardware.platform import (
     MAX_BANDWIDTH,
     MAX_PES,

@@ -52,18 +52,15 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import (
+from schedgym.core.checks import (
     checked_int,
     checked_number,
     checked_string,
-    compact_json,
     int_token,
-    json_number,
     number_token,
-    read_json,
-    read_text,
 )
+from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import compact_json, json_number, read_json, read_text
 from schedgym.hardware.platform import (
     MAX_TIME,
     Platform,

@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import InstanceFormatError
-from schedgym.core.files import (
+from schedgym.core.checks import (
     checked_fields,
     checked_int,
     checked_list,
@@ -37,8 +36,9 @@ from schedgym.core.files import (
     checked_object,
     checked_string,
     describe_value,
-    read_json,
 )
+from schedgym.core.errors import InstanceFormatError
+from schedgym.core.files import read_json
 from schedgym.hardware.platform import MAX_PES
 from schedgym.socdag.instance import MAX_TASKS
 
