@@ -156,6 +156,8 @@ def parse_options(pairs: list[str] | None) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UnknownNameError(f"--option {_shown(pair)}: expected KEY=VALUE")
+        if not value.strip():  # "checkpoint=" would silently mean the default
+            raise UnknownNameError(f"--option {_shown(pair)}: no value after '=' (KEY=VALUE)")
         try:
             options[key.strip()] = yaml.safe_load(value)
         except yaml.YAMLError as exc:

@@ -444,3 +444,13 @@ def test_typer_usage_errors_still_exit_2() -> None:
     assert cli("solve", "-i", "ft06", "-s", "mwkr").exit_code == 2  # --out missing
     assert cli("solve", "--no-such-option").exit_code == 2
     assert cli("leaderboard", "run", "--suite", "ft").exit_code == 2  # --solvers missing
+
+
+def test_an_option_without_a_value_is_refused() -> None:
+    """``-O checkpoint=`` must not silently fall back to the shipped checkpoint."""
+    from schedgym.core.errors import UnknownNameError
+    from schedgym.leaderboard.options import parse_options
+
+    with pytest.raises(UnknownNameError, match="no value"):
+        parse_options(["checkpoint="])
+    assert parse_options(["samples=8"]) == {"samples": 8}
