@@ -218,3 +218,16 @@ def test_shipped_config_sweep_names_runs() -> None:
         f"{config.name}[seed=2,samples=8]",
     ]
     assert runs[1].seed == 2 and runs[1].self_label.samples == 8
+
+
+def test_learning_curve_plots_a_run_folder(tmp_path: Path) -> None:
+    from experiments.learning_curve import main as plot_main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_text(
+        "step,wall_s,env_steps_per_s,val_score\n0,0.5,0,1.9\n1000,10,100,1.2\n2000,20,100,1.1\n"
+    )
+    out = tmp_path / "curve.png"
+    assert plot_main([str(run), "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,68 @@
+"""Learning curves of training runs: ``val_score`` against env steps (and wall minutes), from
+each run folder's ``metrics.csv`` (or such a CSV file itself)::
+
+    python -m experiments.learning_curve runs/socdag_ppo runs/socdag_self_label --out curve.png
+
+``val_score`` is the mean objective ratio to the problem's reference heuristic (lower is better,
+1.0 ties it; see ``agents/validation.py``); the dashed line marks 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from schedgym.core.figures import save_figure
+
+
+def read_metrics(source: Path) -> dict[str, list[float]]:
+    """The columns of a run's ``metrics.csv`` as floats."""
+    path = source / "metrics.csv" if source.is_dir() else source
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(r[key]) for r in rows] for key in ("step", "wall_s", "val_score")}
+
+
+def plot(sources: Sequence[Path], out: Path, title: str) -> None:
+    """One line per run: val_score against env steps; wall minutes on the top axis of the
+    first run."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 4.0), layout="constrained")
+    ax = fig.add_subplot()
+    for source in sources:
+        data = read_metrics(source)
+        label = source.name if source.is_dir() else source.stem
+        ax.plot(data["step"], data["val_score"], marker="o", markersize=3, label=label)
+    ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="reference heuristic")
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("val_score (lower is better)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    first = read_metrics(sources[0])
+    if len(first["step"]) > 1 and first["step"][-1] > 0:
+        minutes_per_step = first["wall_s"][-1] / 60 / first["step"][-1]
+        top = ax.secondary_xaxis(
+            "top", functions=(lambda s: s * minutes_per_step, lambda m: m / minutes_per_step)
+        )
+        top.set_xlabel(f"wall minutes ({sources[0].name})")
+    save_figure(fig, out, dpi=120)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Plot the learning curves of the given runs."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders or metrics CSV files")
+    parser.add_argument("--out", type=Path, default=Path("learning_curve.png"))
+    parser.add_argument("--title", default="validation score during training")
+    args = parser.parse_args(argv)
+    plot(args.runs, args.out, args.title)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
