@@ -1,4 +1,4 @@
-"""Learning curves of training runs: ``val_score`` against env steps (and wall minutes), from
+"""Learning curves of training runs: ``val_score`` against wall minutes (or env steps), from
 each run folder's ``metrics.csv`` (or such a CSV file itself)::
 
     python -m experiments.learning_curve runs/socdag_ppo runs/socdag_self_label --out curve.png
@@ -25,9 +25,9 @@ def read_metrics(source: Path) -> dict[str, list[float]]:
     return {key: [float(r[key]) for r in rows] for key in ("step", "wall_s", "val_score")}
 
 
-def plot(sources: Sequence[Path], out: Path, title: str) -> None:
-    """One line per run: val_score against env steps; wall minutes on the top axis of the
-    first run."""
+def plot(sources: Sequence[Path], out: Path, title: str, x: str = "minutes") -> None:
+    """One line per run: val_score against wall minutes (``x="minutes"``, the fair axis across
+    methods, whose env steps differ in cost) or against env steps (``x="steps"``)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.0, 4.0), layout="constrained")
@@ -35,20 +35,14 @@ def plot(sources: Sequence[Path], out: Path, title: str) -> None:
     for source in sources:
         data = read_metrics(source)
         label = source.name if source.is_dir() else source.stem
-        ax.plot(data["step"], data["val_score"], marker="o", markersize=3, label=label)
+        xs = [w / 60 for w in data["wall_s"]] if x == "minutes" else data["step"]
+        ax.plot(xs, data["val_score"], marker="o", markersize=3, label=label)
     ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="reference heuristic")
-    ax.set_xlabel("env steps")
+    ax.set_xlabel("wall minutes (one thread)" if x == "minutes" else "env steps")
     ax.set_ylabel("val_score (lower is better)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    first = read_metrics(sources[0])
-    if len(first["step"]) > 1 and first["step"][-1] > 0:
-        minutes_per_step = first["wall_s"][-1] / 60 / first["step"][-1]
-        top = ax.secondary_xaxis(
-            "top", functions=(lambda s: s * minutes_per_step, lambda m: m / minutes_per_step)
-        )
-        top.set_xlabel(f"wall minutes ({sources[0].name})")
     save_figure(fig, out, dpi=120)
 
 
@@ -58,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="run folders or metrics CSV files")
     parser.add_argument("--out", type=Path, default=Path("learning_curve.png"))
     parser.add_argument("--title", default="validation score during training")
+    parser.add_argument("--x", choices=("minutes", "steps"), default="minutes", help="x axis")
     args = parser.parse_args(argv)
-    plot(args.runs, args.out, args.title)
+    plot(args.runs, args.out, args.title, args.x)
     print(f"wrote {args.out}")
     return 0
 
