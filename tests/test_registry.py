@@ -275,3 +275,18 @@ def test_evaluate_and_leaderboard_run_give_identical_rows(tmp_path: Path) -> Non
 @pytest.mark.parametrize("problem", list(PROBLEMS))
 def test_both_commands_list_the_same_suites(problem: str) -> None:
     assert _ok(["suites", "-p", problem]) == _ok(["leaderboard", "suites", "-p", problem])
+
+
+@pytest.mark.parametrize("problem", list(PROBLEMS))
+def test_every_env_runs_under_gymnasium_make_vec(problem: str) -> None:
+    """``gym.make_vec(id, num_envs=B)``: B envs in lockstep with autoreset, masked actions."""
+    import numpy as np
+
+    envs = gym.make_vec(get_problem(problem).env_id, num_envs=3, vectorization_mode="sync")
+    obs, _ = envs.reset(seed=0)
+    for _ in range(200):
+        # an env whose episode just ended shows an empty mask: gymnasium resets it on this step
+        actions = np.array([int(np.argmax(mask)) for mask in obs["action_mask"]])
+        obs, rewards, _, _, _ = envs.step(actions)
+        assert rewards.shape == (3,) and envs.observation_space.contains(obs)
+    envs.close()
