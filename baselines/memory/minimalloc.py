@@ -31,11 +31,12 @@ compiled: :mod:`baselines.memory.minimalloc_kernel`. Why its rules never lose ev
 The buffers' static orders are MiniMalloc's preorderings (``T``: the largest total live size
 among the buffer's sections, ``W``: its lifetime, ``A``: size times lifetime, all descending),
 plus ``S`` (number of sections) and ``Z`` (size); the preorder ranks the children of a node at
-the same offset and breaks ties. A portfolio of preorders runs round robin under a node limit
-that doubles every round (each preorder keeps its table of failed states between rounds); the
-``seed`` of the budget adds randomised strategies (perturbed keys, and now and then the first two
-children swapped). A strategy that ends within its limit decides the question (a proof when it
-fails).
+the same offset and breaks ties. A portfolio of preorders (``TSA``: MiniMalloc's initial order,
+``T`` then ``A``, with ``S`` between; ``TWA``, ``ATW``, ``WAT``, ``TAW``) runs round robin under a
+node limit that doubles every round, the ``k``-th strategy getting ``2**-k`` of it (each keeps its
+table of failed states between rounds); the ``seed`` of the budget draws the extra randomised
+strategies (perturbed keys, and now and then a node's first two children swapped). A strategy
+that ends within its limit decides the question (a proof when it fails).
 
 ``solve``: the best greedy layout (first/best fit by start, by size) is the incumbent; if it does
 not fit, the search asks for the capacity. With ``minimise_peak`` the peak is then lowered by
@@ -108,7 +109,7 @@ class Packer:
         for i in range(n):
             self.load[lo[i] : hi[i]] += sizes[i]
         self.lower_bound = int(self.load.max())
-        self.base = _bottom_buffers(sizes, overlap)  # -1, or a fixed offset at the bottom
+        self.base = _bottom_buffers(sizes, lo, hi, overlap)  # -1, or a fixed offset at the bottom
         free = self.base < 0
         same = (lo[:, None] == lo[None, :]) & (hi[:, None] == hi[None, :]) & overlap
         self.tptr, self.tidx = _csr(
@@ -243,47 +244,30 @@ def _peak(offsets: np.ndarray, sizes: np.ndarray) -> int:
     return int((offsets + sizes).max())
 
 
-def _bottom_buffers(sizes: np.ndarray, overlap: np.ndarray) -> np.ndarray:
-    """Offsets of the buffers that overlap every other buffer of their connected group, stacked
-    at the group's bottom (repeatedly, as groups shrink and split); -1 for the rest."""
+def _bottom_buffers(
+    sizes: np.ndarray, lo: np.ndarray, hi: np.ndarray, overlap: np.ndarray
+) -> np.ndarray:
+    """Offsets of the buffers that overlap every other buffer of their time-connected group,
+    stacked at the group's bottom (repeatedly, as groups shrink and split); -1 for the rest."""
     base = np.full(len(sizes), -1, dtype=np.int64)
     todo = [(np.arange(len(sizes)), 0)]
     while todo:
         group, floor = todo.pop()
-        sub = overlap[np.ix_(group, group)]
-        universal = sub.sum(axis=1) == len(group) - 1
-        if len(group) > 1 and universal.any():
+        if len(group) < 2:
+            continue
+        universal = overlap[np.ix_(group, group)].sum(axis=1) == len(group) - 1
+        if universal.any():
             for b in group[universal]:
                 base[b] = floor
                 floor += int(sizes[b])
             todo.append((group[~universal], floor))
             continue
-        if len(group) <= 1:
-            continue
-        for part in _groups(sub):  # split into connected groups
-            if len(part) < len(group):
-                todo.append((group[part], floor))
+        order = group[np.argsort(lo[group], kind="stable")]  # split where nothing crosses
+        reach = np.maximum.accumulate(hi[order])
+        parts = np.split(order, np.flatnonzero(lo[order][1:] >= reach[:-1]) + 1)
+        if len(parts) > 1:
+            todo.extend((part, floor) for part in parts)
     return base
-
-
-def _groups(adjacent: np.ndarray) -> list[np.ndarray]:
-    """Connected components of a symmetric boolean matrix."""
-    seen = np.zeros(len(adjacent), dtype=bool)
-    parts = []
-    for s in range(len(adjacent)):
-        if seen[s]:
-            continue
-        frontier = [s]
-        seen[s] = True
-        members = []
-        while frontier:
-            v = frontier.pop()
-            members.append(v)
-            for w in np.flatnonzero(adjacent[v] & ~seen):
-                seen[w] = True
-                frontier.append(int(w))
-        parts.append(np.array(sorted(members)))
-    return parts
 
 
 class MiniMallocSolver:
@@ -352,7 +336,9 @@ class MiniMallocSolver:
                     proven = max(proven, capacity + 1)
             if self.minimise_peak or peak > capacity:
                 low = proven if peak <= capacity or fit_proof else max(proven, capacity + 1)
-                offsets, peak, proven = self._lower(packer, offsets, peak, low, proven, deadline)
+                offsets, peak, proven = self._lower(
+                    packer, strategies, offsets, peak, low, proven, deadline
+                )
         fits = peak <= capacity
         status: Status
         if fits:
@@ -375,6 +361,7 @@ class MiniMallocSolver:
     def _lower(
         self,
         packer: Packer,
+        strategies: Sequence[Strategy],
         offsets: np.ndarray,
         peak: int,
         low: int,
@@ -383,7 +370,6 @@ class MiniMallocSolver:
     ) -> tuple[np.ndarray, int, int]:
         """Bisection on the peak between ``low`` and ``peak`` until the deadline; each target
         gets half the time left. Returns the best offsets, their peak and the proven bound."""
-        strategies = self.strategies(0)
         while low < peak and (now := time.perf_counter()) < deadline:
             target = (low + peak - 1) // 2
             found, is_proof = packer.decide(
