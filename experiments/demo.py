@@ -64,7 +64,7 @@ def _gantt(problem: str, rows: list[Any], out: Path) -> tuple[Path, str] | None:
         return None
     path = out / f"gantt_{problem}_{first}.png"
     spec.render(instance, record.schedule, path, "png")
-    return path, f"{best.solver}, {spec.metric_name} {record.objective:g}"
+    return path, f"{best.solver}, {spec.objective_name} {record.objective:g}"
 
 
 def _run_problem(problem: str, args: argparse.Namespace, db: Path) -> tuple[int, int]:

@@ -195,7 +195,6 @@ class Problem:
     training: TrainingHooks | None = None
     stamp: Callable[[Any, Any, SolveResult[Any], str, float], Any] | None = None
     configure: Callable[..., Problem] | None = None
-    metric: str = ""
 
     # -- instances and suites -------------------------------------------------------------
 
@@ -297,8 +296,3 @@ class Problem:
     def headline(self) -> Score:
         """The first score: the number the compact tables and plots show."""
         return self.scores[0]
-
-    @property
-    def metric_name(self) -> str:
-        """The objective's name in tables (``metric`` if set, else ``objective_name``)."""
-        return self.metric or self.objective_name

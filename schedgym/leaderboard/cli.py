@@ -397,7 +397,7 @@ def problems() -> None:
     for name in problem_names():
         spec = get_problem(name)
         typer.echo(
-            f"{name}\t{spec.metric_name} ({spec.direction})\t{spec.headline.name}\t"
+            f"{name}\t{spec.objective_name} ({spec.direction})\t{spec.headline.name}\t"
             f"demo suite {spec.demo.suite}"
         )
 

@@ -322,7 +322,7 @@ def summary_json(
     return {
         "format": 1,
         **header,
-        "metric": spec.metric_name,
+        "metric": spec.objective_name,
         "direction": spec.direction,
         "scores": [s.name for s in spec.scores],
         "environment": dict(environment),

@@ -33,7 +33,7 @@ class _Stay:
 def test_descriptor_names_suites_and_gap_direction() -> None:
     assert get_problem("fleet") is PROBLEM
     assert PROBLEM.name == "fleet" and PROBLEM.objective_name == "profit"
-    assert PROBLEM.direction == "max" and PROBLEM.metric_name == "profit"
+    assert PROBLEM.direction == "max" and PROBLEM.objective_name == "profit"
     day = PROBLEM.load("default-d2")
     assert day.name == "dfw-8v40a-d2" and PROBLEM.group_of(day) == "8v40a"
     assert "default20" in PROBLEM.suite_names() and len(PROBLEM.suite("default5")) == 5
