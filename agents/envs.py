@@ -12,7 +12,7 @@ subprocesses (``SubprocVecEnv``).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -63,15 +63,13 @@ def make_env(config: TrainConfig, **overrides: Any) -> gym.Env[Any, Any]:
 class CurriculumEnv(gym.Wrapper[Any, Any, Any, Any]):
     """An env whose instance size a trainer can change (``set_size``) between episodes."""
 
-    def __init__(self, env: gym.Env[Any, Any], config_data: dict[str, Any]) -> None:
+    def __init__(self, env: gym.Env[Any, Any], generator: Callable[..., Any]) -> None:
         super().__init__(env)
-        self._config = TrainConfig.from_dict(config_data)
+        self._generator = generator  # the problem's generator class (sampler.generator)
 
     def set_size(self, size: Mapping[str, Any]) -> None:
         """Draw instances of ``size`` (generator arguments) from the next reset on."""
-        sampler = self._config.problem.sampler
-        assert sampler is not None
-        self.env.unwrapped.generator = sampler.generator(**size)  # type: ignore[attr-defined]
+        self.env.unwrapped.generator = self._generator(**size)  # type: ignore[attr-defined]
 
     def action_masks(self) -> np.ndarray:
         """The wrapped env's legal-action mask (for MaskablePPO)."""
@@ -81,7 +79,10 @@ class CurriculumEnv(gym.Wrapper[Any, Any, Any, Any]):
 def _curriculum_env(config_data: dict[str, Any], size: dict[str, Any]) -> gym.Env[Any, Any]:
     """Module-level env factory (picklable for subprocess workers)."""
     torch.set_num_threads(1)
-    env = CurriculumEnv(make_env(TrainConfig.from_dict(config_data)), config_data)
+    config = TrainConfig.from_dict(config_data)
+    sampler = config.problem.sampler
+    assert sampler is not None
+    env = CurriculumEnv(make_env(config), sampler.generator)
     env.set_size(size)
     return env
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import math
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,6 @@ class Clock:
     value; ``rate(step)`` is env steps per second since the previous call."""
 
     def __init__(self, wall_s: float = 0.0, step: int = 0) -> None:
-        import time
-
         self._time = time.perf_counter
         self._start = self._time() - wall_s
         self._last = (self._time(), step)

@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from agents.checkpoint import load_checkpoint, make_payload
 from agents.config import TrainConfig
 from agents.envs import EnvPool
 from agents.policy import GraphPointerPolicy
 from agents.rollout import policy_chooser, run_episodes
+from agents.run import Clock, RunFiles
 from schedgym.core.run import run_one
 from schedgym.core.solver import Budget, load_solver
 
@@ -109,14 +111,12 @@ class Tracker:
     def __init__(
         self,
         config: TrainConfig,
-        files: Any,
+        files: RunFiles,
         method: str,
         best: float = float("inf"),
         wall_s: float = 0.0,
         step: int = 0,
     ) -> None:
-        from agents.run import Clock
-
         self.config = config
         self.files = files
         self.method = method
@@ -124,8 +124,6 @@ class Tracker:
         self.validator = Validator(config)
         self.clock = Clock(wall_s, step)
         if files.best.is_file():  # best.pt may be newer than the resumable state
-            from agents.checkpoint import load_checkpoint
-
             kept = load_checkpoint(files.best)["meta"].get("metrics", {})
             self.best = min(self.best, float(kept.get("val_score", self.best)))
 
@@ -133,8 +131,6 @@ class Tracker:
         self, policy: GraphPointerPolicy, step: int, writer: Any = None
     ) -> dict[str, float]:
         """Validate ``policy`` at env step ``step``; keep it if it is the best so far."""
-        from agents.checkpoint import make_payload
-
         rate = self.clock.rate(step)
         metrics = self.validator.evaluate(policy)
         self.files.log_metrics(step, self.clock.wall_s, rate, metrics["val_score"])
