@@ -50,6 +50,7 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "jobshop_
 MAX_CHECKPOINT_BYTES = 1 << 30
 """Largest checkpoint file read (1 GiB; the shipped one is well under 1 MiB)."""
 ARCH_LIMITS: dict[str, tuple[int, int]] = {
+    "skip": (0, 1),
     "hidden": (1, 4096),
     "layers": (0, 64),
     "heads": (1, 64),

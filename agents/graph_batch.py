@@ -76,6 +76,19 @@ def gather_action_nodes(
     return torch.where(has_node.unsqueeze(-1), gathered, none_emb.expand_as(gathered))
 
 
+def gather_action_features(obs: ObsTensors) -> Tensor:
+    """Raw input features of the node that stands for each action: ``(B, A, node_dim)``,
+    zeros for actions without a node (``action_node == -1``)."""
+    features = obs["node_features"]
+    batch = int(features.shape[0])
+    nodes = obs["action_node"].reshape(batch, -1).long()  # (B, A)
+    has_node = (nodes >= 0).unsqueeze(-1)
+    safe = nodes.clamp(0, max(features.shape[1] - 1, 0))
+    index = safe.unsqueeze(-1).expand(-1, -1, features.shape[-1])
+    gathered = features.float().gather(1, index)
+    return torch.where(has_node, gathered, torch.zeros_like(gathered))
+
+
 def obs_to_tensors(obs: Mapping[str, np.ndarray], device: str = "cpu") -> dict[str, Tensor]:
     """Numpy observation dict (batched, leading ``B``) to tensors, without copying dtypes away."""
     return {key: torch.as_tensor(np.asarray(value), device=device) for key, value in obs.items()}

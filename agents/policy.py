@@ -1,7 +1,11 @@
 """A MaskablePPO policy whose action logits come from a pointer head over node embeddings.
 
 For every action ``a`` the head scores ``MLP([node_emb[action_node[a]], graph_emb, global_emb])``
-(a learned "no node" embedding where ``action_node[a] == -1``); the value is an MLP of
+(a learned "no node" embedding where ``action_node[a] == -1``); with ``skip=1`` the pointed
+node's raw input features join that input (zeros for "no node"), a shortcut past the graph
+network through which a greedy rule over the features (earliest finish, most work remaining, ...)
+is one linear map away, so PPO starts from there rather than from deep features alone. The value
+is an MLP of
 ``[graph_emb, global_emb]``. The GNN runs once per call, inside the policy's own ``forward``,
 ``evaluate_actions``, ``get_distribution`` and ``predict_values``, so per-node embeddings reach
 the head while SB3 still sees a standard ``MaskableActorCriticPolicy`` (``MaskablePPO.learn`` and
@@ -25,10 +29,11 @@ from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from torch import Tensor, nn
 
 from agents.encoders import ConvKind, GraphFeaturesExtractor, PoolKind
-from agents.graph_batch import ObsTensors, gather_action_nodes
+from agents.graph_batch import ObsTensors, gather_action_features, gather_action_nodes
 
-ARCH_KEYS = ("conv", "hidden", "layers", "heads", "pool", "head_hidden")
+ARCH_KEYS = ("conv", "hidden", "layers", "heads", "pool", "head_hidden", "skip")
 DEFAULT_ARCH: dict[str, Any] = {
+    "skip": 0,
     "conv": "gin",
     "hidden": 64,
     "layers": 3,
@@ -52,7 +57,8 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
 
     Architecture keywords (also stored in checkpoints, see :attr:`arch`): ``conv`` (``"gin"`` or
     ``"gatv2"``), ``hidden``, ``layers``, ``heads`` (GATv2), ``pool`` (``"mean"`` or
-    ``"meanmax"``), ``head_hidden``. Other keywords go to ``MaskableActorCriticPolicy``.
+    ``"meanmax"``), ``head_hidden``, ``skip`` (1: the pointed node's raw features also feed the
+    pointer head). Other keywords go to ``MaskableActorCriticPolicy``.
     """
 
     features_extractor: GraphFeaturesExtractor
@@ -68,9 +74,11 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
         heads: int = 2,
         pool: PoolKind = "mean",
         head_hidden: int = 64,
+        skip: int = 0,
         **kwargs: Any,
     ) -> None:
         self.head_hidden = head_hidden
+        self.skip = int(skip)
         kwargs.pop("net_arch", None)
         kwargs["features_extractor_class"] = GraphFeaturesExtractor
         kwargs["features_extractor_kwargs"] = {
@@ -86,7 +94,11 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
     @property
     def arch(self) -> dict[str, Any]:
         """The architecture keywords (JSON-ready) that rebuild this network."""
-        return {**self.features_extractor_kwargs, "head_hidden": self.head_hidden}
+        return {
+            **self.features_extractor_kwargs,
+            "head_hidden": self.head_hidden,
+            "skip": self.skip,
+        }
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
@@ -98,7 +110,9 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
     def _build(self, lr_schedule: Schedule) -> None:
         hidden = self.features_extractor.hidden
         self.none_emb = nn.Parameter(torch.zeros(hidden))
-        self.pointer_head = _mlp([3 * hidden, self.head_hidden, self.head_hidden, 1])
+        node_space = self.observation_space["node_features"]  # type: ignore[index]
+        raw_dim = int(node_space.shape[-1]) if self.skip else 0
+        self.pointer_head = _mlp([3 * hidden + raw_dim, self.head_hidden, self.head_hidden, 1])
         self.value_head = _mlp([2 * hidden, self.head_hidden, 1])
         last = self.pointer_head[-1]
         assert isinstance(last, nn.Linear)
@@ -125,7 +139,10 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
                 enc.node_emb, enc.graph, obs["action_node"], self.none_emb
             )
             ctx = context.unsqueeze(1).expand(-1, pointed.shape[1], -1)
-            logits = self.pointer_head(torch.cat([pointed, ctx], dim=-1)).squeeze(-1)
+            parts = [pointed, ctx]
+            if self.skip:
+                parts.append(gather_action_features(obs))
+            logits = self.pointer_head(torch.cat(parts, dim=-1)).squeeze(-1)
         if want_values:
             values = self.value_head(context)
         return logits, values

@@ -25,9 +25,12 @@ def read_metrics(source: Path) -> dict[str, list[float]]:
     return {key: [float(r[key]) for r in rows] for key in ("step", "wall_s", "val_score")}
 
 
-def plot(sources: Sequence[Path], out: Path, title: str, x: str = "minutes") -> None:
+def plot(
+    sources: Sequence[Path], out: Path, title: str, x: str = "minutes", ymax: float | None = None
+) -> None:
     """One line per run: val_score against wall minutes (``x="minutes"``, the fair axis across
-    methods, whose env steps differ in cost) or against env steps (``x="steps"``)."""
+    methods, whose env steps differ in cost) or against env steps (``x="steps"``); ``ymax``
+    clips the y axis (an untrained start can dwarf the rest)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.0, 4.0), layout="constrained")
@@ -38,6 +41,8 @@ def plot(sources: Sequence[Path], out: Path, title: str, x: str = "minutes") -> 
         xs = [w / 60 for w in data["wall_s"]] if x == "minutes" else data["step"]
         ax.plot(xs, data["val_score"], marker="o", markersize=3, label=label)
     ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="reference heuristic")
+    if ymax is not None:
+        ax.set_ylim(top=ymax)
     ax.set_xlabel("wall minutes (one thread)" if x == "minutes" else "env steps")
     ax.set_ylabel("val_score (lower is better)")
     ax.set_title(title)
@@ -53,8 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("learning_curve.png"))
     parser.add_argument("--title", default="validation score during training")
     parser.add_argument("--x", choices=("minutes", "steps"), default="minutes", help="x axis")
+    parser.add_argument("--ymax", type=float, default=None, help="top of the y axis")
     args = parser.parse_args(argv)
-    plot(args.runs, args.out, args.title, args.x)
+    plot(args.runs, args.out, args.title, args.x, args.ymax)
     print(f"wrote {args.out}")
     return 0
 

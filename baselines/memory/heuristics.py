@@ -129,12 +129,10 @@ class XlaGreedy(GreedyHeuristic):
     best = True
 
     def order(self, instance: MemoryInstance) -> np.ndarray:
+        ranked = visiting_order(instance, "benefit")
         if instance.variant == "pack":
-            return visiting_order(instance, "size")
+            return ranked
         benefit = CostModel(instance).isolated_benefit()
-        priority = benefit / np.sqrt(instance.sizes)
-        index = np.arange(instance.num_buffers)
-        ranked = np.lexsort((index, -priority))
         return ranked[benefit[ranked] > 0]
 
     def offsets(self, instance: MemoryInstance) -> np.ndarray:

@@ -15,7 +15,9 @@ Action
 Reward
     ``reward_scale`` x (fares minus per-passenger costs of the passengers boarding, minus the
     flight's operating cost; or minus the charging cost), so the episode return is
-    ``reward_scale`` x the day's profit.
+    ``reward_scale`` x the day's profit. ``reward_scale="auto"`` divides by the largest margin of
+    one full flight (the observation's unit of value) times the number of aircraft, so the
+    return is the profit in full flights per aircraft, comparable across fleet sizes.
 Observation
     Padded graph (``schedgym.core.graph_obs``): vertiport nodes then aircraft nodes; route edges
     and aircraft -> vertiport edges; 22 node and 7 global features (``schedgym.fleet.observation``).
@@ -45,7 +47,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -85,7 +87,7 @@ class FleetSchedulingEnv(gym.Env):
         closures: bool = True,
         downtime: bool = True,
         realisation: Realisation | None = None,
-        reward_scale: float = 1.0,
+        reward_scale: float | Literal["auto"] = 1.0,
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -106,7 +108,10 @@ class FleetSchedulingEnv(gym.Env):
         self.realisation = realisation
         self.max_ports = max_vertiports or default_ports
         self.max_aircraft = max_aircraft or default_fleet
+        if reward_scale != "auto" and not isinstance(reward_scale, int | float):
+            raise ValueError(f"reward_scale must be a number or 'auto', got {reward_scale!r}")
         self.reward_scale = reward_scale
+        self._scale = 1.0 if reward_scale == "auto" else float(reward_scale)
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
@@ -155,6 +160,8 @@ class FleetSchedulingEnv(gym.Env):
         self._sim = FleetSimulator(scenario, day)
         self._observer.reset(self._sim)
         self._observer.refresh()
+        if self.reward_scale == "auto":
+            self._scale = 1.0 / (self._observer.margin_scale * max(scenario.num_aircraft, 1))
         info = {"scenario": scenario.name, "day_seed": day.seed, **self._where()}
         return self._observer.buffer.observation(), info
 
@@ -183,7 +190,7 @@ class FleetSchedulingEnv(gym.Env):
             refused = {"invalid_action": True, **self._where()}
             return obs, -float(self.invalid_penalty), False, False, refused
         aircraft, origin = sim.aircraft, sim.location
-        reward = sim.step(code) * self.reward_scale
+        reward = sim.step(code) * self._scale
         if code < sim.num_ports and code != origin:
             self._observer.on_departure(aircraft)
         self._observer.refresh()

@@ -90,5 +90,7 @@ PROBLEM = Problem(
         ),
         generator=FleetGenerator,
     ),
-    training=TrainingHooks(objective_key="profit", reference_solver="greedy"),
+    training=TrainingHooks(
+        objective_key="profit", reference_solver="greedy", env_kwargs={"reward_scale": "auto"}
+    ),
 )

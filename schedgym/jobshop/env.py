@@ -13,6 +13,8 @@ Reward
     Dense shaping: ``-(H_t - H_{t-1}) * reward_scale`` where ``H`` is the largest lower-bound
     estimate of an operation's completion (L2D-style) and ``H_{-1} = 0``; at the last step ``H``
     is the actual makespan, so the episode return is exactly ``-makespan * reward_scale``.
+    ``reward_scale="auto"`` divides by the instance's lower bound instead (the unit of the
+    observation's times), so the return is ``-makespan / lower bound`` on every size.
 Invalid actions
     A masked (or out-of-range) action is refused: the state does not change, the reward is
     ``-invalid_penalty`` and ``info["invalid_action"] = True``. With ``strict=True`` it raises
@@ -36,7 +38,7 @@ Version history: v0 — first release.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -78,7 +80,7 @@ class JobShopEnv(gym.Env):
         mttr: float = 20.0,
         blocking: bool = False,
         swaps: bool = True,
-        reward_scale: float = 1.0,
+        reward_scale: float | Literal["auto"] = 1.0,
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -100,7 +102,10 @@ class JobShopEnv(gym.Env):
         self.max_jobs = max_jobs or default_jobs
         self.max_ops = max_machines or default_ops
         self.dynamics = DynamicsConfig(duration_noise, arrival_mean, mtbf, mttr, blocking, swaps)
+        if reward_scale != "auto" and not isinstance(reward_scale, int | float):
+            raise ValueError(f"reward_scale must be a number or 'auto', got {reward_scale!r}")
         self.reward_scale = reward_scale
+        self._scale = 1.0 if reward_scale == "auto" else float(reward_scale)
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
@@ -126,6 +131,8 @@ class JobShopEnv(gym.Env):
         self._sim = JobShopSimulator(instance, self.dynamics, self.np_random)
         self._observer.reset(self._sim)
         self._observer.refresh()
+        if self.reward_scale == "auto":
+            self._scale = 1.0 / max(self._observer.time_scale, 1e-9)
         self._estimate = 0.0
         return self._observer.buffer.observation(), {"instance": instance.name}
 
@@ -146,7 +153,7 @@ class JobShopEnv(gym.Env):
         self._observer.refresh()
         terminated = sim.dispatched == sim.total_ops
         estimate = float(sim.makespan()) if terminated else self._observer.estimated_makespan()
-        reward = -(estimate - self._estimate) * self.reward_scale
+        reward = -(estimate - self._estimate) * self._scale
         self._estimate = estimate
         info: dict[str, Any] = {"invalid_action": False, "time": sim.now}
         if terminated:

@@ -85,6 +85,6 @@ PROBLEM = Problem(
         generator=JobShopGenerator,
     ),
     training=TrainingHooks(
-        objective_key="makespan", reference_solver="fdd-mwkr", env_kwargs={"reward_scale": 0.01}
+        objective_key="makespan", reference_solver="fdd-mwkr", env_kwargs={"reward_scale": "auto"}
     ),
 )

@@ -3,7 +3,8 @@
 Episode
     The buffers are visited in a fixed order (``order="start"``: live-range order, by start, then
     longer, then larger, then index; ``order="size"``: size descending, then start, then index;
-    see :func:`schedgym.memory.simulator.visiting_order`). Each step decides the current buffer.
+    ``order="benefit"``: XLA's assignment order, benefit / sqrt(size) descending; see
+    :func:`schedgym.memory.simulator.visiting_order`). Each step decides the current buffer.
     The episode ends (``terminated``) when every buffer is decided; never truncated.
 Action
     ``Discrete(max_candidates + 1)``. Action ``k < max_candidates`` puts the buffer at candidate
@@ -80,7 +81,7 @@ class MemoryMappingEnv(gym.Env):
         capacity: int | None = None,
         num_buffers: SizeRange = (20, 40),
         generator: Generator | None = None,
-        order: Literal["start", "size"] = "start",
+        order: Literal["start", "size", "benefit"] = "start",
         max_buffers: int | None = None,
         max_candidates: int = 16,
         max_degree: int = 8,
@@ -93,8 +94,8 @@ class MemoryMappingEnv(gym.Env):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         if max_candidates < 1 or max_degree < 1:
             raise ValueError("max_candidates and max_degree must be >= 1")
-        if order not in ("start", "size"):
-            raise ValueError(f"order must be 'start' or 'size', got {order!r}")
+        if order not in ("start", "size", "benefit"):
+            raise ValueError(f"order must be 'start', 'size' or 'benefit', got {order!r}")
         self.variant = None if variant is None else check_variant(variant)
         self.fixed_instance = (
             instance

@@ -140,5 +140,7 @@ PROBLEM = Problem(
         sizes=({"num_buffers": (20, 40)}, {"num_buffers": (40, 80)}, {"num_buffers": (80, 160)}),
         generator=AssignGenerator,
     ),
-    training=TrainingHooks(objective_key="objective", reference_solver="xla-greedy"),
+    training=TrainingHooks(
+        objective_key="objective", reference_solver="xla-greedy", env_kwargs={"order": "benefit"}
+    ),
 )

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import MemoryInstance
 from schedgym.memory.schedule import SLOW
 
@@ -134,12 +135,19 @@ def visiting_order(instance: MemoryInstance, order: str) -> np.ndarray:
     """Buffer indices in a documented order.
 
     ``"start"``: live-range order, by start, then longer live range, then larger size, then
-    index; ``"size"``: by size descending, then start, then index.
+    index; ``"size"``: by size descending, then start, then index; ``"benefit"``: XLA's
+    memory-space-assignment order, isolated benefit / sqrt(size) descending, then index
+    (``assign``; for ``pack``, which has no benefit, the same as ``"size"``).
     """
     n = np.arange(instance.num_buffers)
+    if order == "benefit":
+        if instance.variant == "pack":
+            return visiting_order(instance, "size")
+        benefit = CostModel(instance).isolated_benefit()
+        return np.lexsort((n, -benefit / np.sqrt(instance.sizes)))
     length = instance.ends - instance.starts
     if order == "start":
         return np.lexsort((n, -instance.sizes, -length, instance.starts))
     if order == "size":
         return np.lexsort((n, instance.starts, -instance.sizes))
-    raise ValueError(f"order must be 'start' or 'size', got {order!r}")
+    raise ValueError(f"order must be 'start', 'size' or 'benefit', got {order!r}")

@@ -27,7 +27,9 @@ Reward
     the episode return is ``-makespan * reward_scale``. Stream: ``-(L_t - L_{t-1}) *
     reward_scale`` with ``L`` the time accrued so far by jobs in the system (each job accrues
     while injected and unfinished), so the episode return is ``-(sum of job latencies) *
-    reward_scale``.
+    reward_scale``. ``reward_scale="auto"`` divides by the episode's time scale instead (the
+    static instance's min-cost critical path, the stream's mean application critical path: the
+    unit of the observation's times), so returns are comparable across instance sizes.
 Invalid actions
     A masked or out-of-range action is refused: the state does not change, the reward is
     ``-invalid_penalty`` and ``info["invalid_action"] = True``; with ``strict=True`` it raises
@@ -112,7 +114,7 @@ class SoCDAGEnv(gym.Env):
         max_tasks: int | None = None,
         max_pes: int | None = None,
         max_edges: int | None = None,
-        reward_scale: float = 1.0,
+        reward_scale: float | Literal["auto"] = 1.0,
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -123,7 +125,10 @@ class SoCDAGEnv(gym.Env):
             raise ValueError(f"mode must be 'static' or 'stream', got {mode!r}")
         self.mode = mode
         self.insertion = insertion
+        if reward_scale != "auto" and not isinstance(reward_scale, int | float):
+            raise ValueError(f"reward_scale must be a number or 'auto', got {reward_scale!r}")
         self.reward_scale = reward_scale
+        self._scale = 1.0 if reward_scale == "auto" else float(reward_scale)
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
@@ -191,6 +196,8 @@ class SoCDAGEnv(gym.Env):
             )
         self._observer.reset(self._sim, scale, self.cap)
         self._observer.refresh()
+        if self.reward_scale == "auto":
+            self._scale = 1.0 / max(scale, 1e-9)
         self._progress = self._measure()
         return self._observer.buffer.observation(), {"instance": workload.instance.name}
 
@@ -224,7 +231,7 @@ class SoCDAGEnv(gym.Env):
         sim.advance()
         self._observer.refresh()
         measure = self._measure()
-        reward = -(measure - self._progress) * self.reward_scale
+        reward = -(measure - self._progress) * self._scale
         self._progress = measure
         terminated = sim.finished
         info: dict[str, Any] = {"invalid_action": False, "task": task, "time": sim.now}

@@ -92,5 +92,7 @@ PROBLEM = Problem(
         ),
         generator=SoCDAGGenerator,
     ),
-    training=TrainingHooks(objective_key="makespan", reference_solver="heft"),
+    training=TrainingHooks(
+        objective_key="makespan", reference_solver="heft", env_kwargs={"reward_scale": "auto"}
+    ),
 )

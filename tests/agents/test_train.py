@@ -73,13 +73,14 @@ def test_self_label_improves_val_score(tmp_path: Path) -> None:
 
 
 def test_ppo_improves_val_score_on_a_tiny_size(tmp_path: Path) -> None:
-    data = small_config(tmp_path, method="ppo", env_id="socdag", total_steps=8192, arch={})
+    data = small_config(tmp_path, method="ppo", env_id="socdag", total_steps=8192, arch={"skip": 1})
     data["curriculum"] = {"sizes": [{"num_tasks": [8, 12], "num_pes": 3}]}
     data["validation"]["every"] = 2048
     train(TrainConfig.from_dict(data), resume=False, progress=False)
     scores = val_scores(tmp_path / "t")
     print("ppo val_score:", scores)
     assert min(scores[1:]) < 0.9 * scores[0], scores
+    assert min(scores) <= 1.05, scores  # within 5% of HEFT after 8k steps (measured: 1.005)
     state = load_checkpoint(tmp_path / "t" / "last.pt")
     assert state["trainer"]["step"] >= 8192 and "optimizer" in state
     assert any((tmp_path / "t" / "tb").glob("ppo_*"))

@@ -75,6 +75,14 @@ def test_same_seed_same_episode_and_return_is_the_validated_profit() -> None:
     assert trace_c != trace_a
 
 
+def test_auto_reward_scale_is_profit_in_full_flights_per_aircraft() -> None:
+    env = FleetSchedulingEnv(small(), reward_scale="auto")
+    total, info, _ = _rollout(env, seed=3, action_seed=2)
+    unit = env.unwrapped._observer.margin_scale * env.scenario.num_aircraft
+    assert total == pytest.approx(info["profit"] / unit, abs=1e-9)
+    with pytest.raises(ValueError, match="reward_scale"):
+        FleetSchedulingEnv(small(), reward_scale="big")  # type: ignore[arg-type]
+
 def test_invalid_action_refused_with_penalty_and_strict_mode() -> None:
     env = FleetSchedulingEnv(small(), invalid_penalty=2.5)
     env.reset(seed=0)

@@ -116,6 +116,14 @@ def test_return_is_minus_makespan_with_scale() -> None:
     assert total == pytest.approx(-0.01 * info["makespan"])
 
 
+def test_auto_reward_scale_divides_by_the_lower_bound() -> None:
+    env = JobShopEnv("ft06", reward_scale="auto")
+    total, info, _ = _rollout(env, seed=0, action_seed=1)
+    bound = env.simulator.instance.lower_bound()
+    assert total == pytest.approx(-info["makespan"] / bound)
+    with pytest.raises(ValueError, match="reward_scale"):
+        JobShopEnv("ft06", reward_scale="big")  # type: ignore[arg-type]
+
 def test_observation_layout() -> None:
     env = JobShopEnv("ft06", max_jobs=8, max_machines=7)
     obs, _ = env.reset(seed=0)

@@ -153,6 +153,25 @@ def test_assign_slow_action_and_capacity() -> None:
     assert info["peak"] <= env.instance.capacity
 
 
+def test_benefit_order_with_best_fit_or_slow_equals_xla_greedy() -> None:
+    from baselines.memory.heuristics import XlaGreedy
+    from schedgym.memory.cost import CostModel
+
+    for name in ("assign-01", "assign-05"):
+        env = MemoryMappingEnv(name, order="benefit")
+        env.reset(seed=0)
+        benefit = CostModel(env.instance).isolated_benefit()
+        terminated = False
+        while not terminated:
+            state, i, mask = env.state, env._current, env.action_masks()
+            best = state.best_fit(i)
+            action = len(mask) - 1  # slow
+            if benefit[i] > 0 and best is not None:
+                action = int(np.flatnonzero(env._offsets == best)[0])
+            _, _, terminated, _, info = env.step(action)
+        assert info["objective"] == pytest.approx(XlaGreedy().solve(env.instance).objective)
+
+
 def test_reset_option_instance_and_padding() -> None:
     env = MemoryMappingEnv(max_buffers=60)
     env.reset(seed=0, options={"instance": TOY})

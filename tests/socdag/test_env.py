@@ -128,6 +128,13 @@ def test_return_with_scale_and_final_metrics() -> None:
     assert info["slr"] == pytest.approx(metrics.slr) and info["energy"] > 0
 
 
+def test_auto_reward_scale_divides_by_the_critical_path() -> None:
+    env = SoCDAGEnv("topcuoglu", reward_scale="auto")
+    total, info, _ = rollout(env, seed=0, action_seed=1)
+    assert total == pytest.approx(-info["makespan"] / env.instance.critical_path_min())
+    with pytest.raises(ValueError, match="reward_scale"):
+        SoCDAGEnv("topcuoglu", reward_scale="big")  # type: ignore[arg-type]
+
 def test_heft_policy_through_env_equals_heft() -> None:
     for source in ("topcuoglu", "rand-12x3-03", "ds3-wifi-rx"):
         env = SoCDAGEnv(source)
