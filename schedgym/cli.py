@@ -36,6 +36,7 @@ from schedgym.leaderboard.options import (
     time_limit_value,
     workers_value,
 )
+from schedgym.llm.cli import llm_app
 from schedgym.problems import PROBLEMS
 
 if TYPE_CHECKING:
@@ -412,6 +413,7 @@ leaderboard_app = typer.Typer(
 for _name, _command in LEADERBOARD_COMMANDS.items():
     leaderboard_app.command(_name)(handles_errors(_command))
 app.add_typer(leaderboard_app, name="leaderboard")
+app.add_typer(llm_app, name="llm")
 
 
 def main() -> None:

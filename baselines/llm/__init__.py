@@ -1,0 +1,1 @@
+"""LLM-serving baselines: batch policies (vLLM, Orca, Sarathi-Serve) and request routers."""

@@ -1,0 +1,103 @@
+"""The recorded schedule of a serving run: where each request went and every batch of every
+replica, iteration by iteration.
+
+Step ``s`` is a run of ``step_repeat[s]`` identical-composition iterations on replica
+``step_replica[s]`` from ``step_start[s]`` to ``step_end[s]`` (back to back). Its members are
+``member_request[member_ptr[s]:member_ptr[s + 1]]`` with ``member_prefill`` prompt tokens each
+(0: the request decodes one token per iteration); a step with prefill members has repeat 1.
+``preempt_request[preempt_ptr[s]:preempt_ptr[s + 1]]`` lists the requests preempted (KV cache
+dropped, to be recomputed) just before step ``s``. :mod:`schedgym.llm.validate` replays it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from schedgym.core.errors import InstanceFormatError
+
+
+@dataclass(frozen=True, eq=False)
+class ServingSchedule:
+    """Routing and per-iteration batches of one serving run (see the module docstring)."""
+
+    request_replica: np.ndarray  # (n,) int64
+    step_replica: np.ndarray  # (s,) int64
+    step_start: np.ndarray  # (s,) float64
+    step_end: np.ndarray  # (s,) float64
+    step_repeat: np.ndarray  # (s,) int64
+    member_ptr: np.ndarray  # (s + 1,) int64
+    member_request: np.ndarray  # (m,) int64
+    member_prefill: np.ndarray  # (m,) int64
+    preempt_ptr: np.ndarray  # (s + 1,) int64
+    preempt_request: np.ndarray  # (p,) int64
+    policy: str = ""
+    router: str = ""
+    instance: str = ""
+    solver: str = ""
+    status: str = ""
+    wall_time_s: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_steps(self) -> int:
+        """Recorded steps (runs of identical iterations)."""
+        return len(self.step_start)
+
+    @property
+    def num_iterations(self) -> int:
+        """Iterations over all replicas."""
+        return int(self.step_repeat.sum())
+
+
+ARRAYS = (
+    "request_replica",
+    "step_replica",
+    "step_start",
+    "step_end",
+    "step_repeat",
+    "member_ptr",
+    "member_request",
+    "member_prefill",
+    "preempt_ptr",
+    "preempt_request",
+)
+FLOAT_ARRAYS = ("step_start", "step_end")
+
+
+def write_schedule(schedule: ServingSchedule, path: str | Path) -> None:
+    """Write the schedule as JSON (arrays as lists; times as exact shortest-repr floats)."""
+    data: dict[str, Any] = {"problem": "llm"}
+    for name in ("instance", "solver", "status", "policy", "router", "wall_time_s"):
+        data[name] = getattr(schedule, name)
+    for name in ARRAYS:
+        values = getattr(schedule, name)
+        data[name] = values.tolist()
+    Path(path).write_text(json.dumps(data))
+
+
+def read_schedule(path: str | Path) -> ServingSchedule:
+    """Read a schedule JSON written by :func:`write_schedule`."""
+    try:
+        data = json.loads(Path(path).read_text())
+        arrays: dict[str, Any] = {
+            name: np.asarray(data[name], dtype=np.float64 if name in FLOAT_ARRAYS else np.int64)
+            for name in ARRAYS
+        }
+        return ServingSchedule(
+            **arrays,
+            policy=str(data.get("policy", "")),
+            router=str(data.get("router", "")),
+            instance=str(data.get("instance", "")),
+            solver=str(data.get("solver", "")),
+            status=str(data.get("status", "")),
+            wall_time_s=float(data.get("wall_time_s", 0.0)),
+        )
+    except OSError as exc:
+        raise InstanceFormatError(path, f"cannot read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InstanceFormatError(path, f"not a serving schedule ({exc})") from None
