@@ -46,7 +46,9 @@ from schedgym.core.graph_obs import graph_observation_space
 
 FORMAT = "schedgym-agent/1"
 _ALIASES = ("pi_features_extractor.", "vf_features_extractor.")
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "jobshop_gnn.pt"
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+"""Where the shipped checkpoints live (``<problem>_gnn.pt``)."""
+DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "jobshop_gnn.pt"
 MAX_CHECKPOINT_BYTES = 1 << 30
 """Largest checkpoint file read (1 GiB; the shipped one is well under 1 MiB)."""
 ARCH_LIMITS: dict[str, tuple[int, int]] = {

@@ -1,15 +1,19 @@
-"""Trained graph-neural agents as solvers: ``jobshop.ppo-gnn`` and ``jobshop.ppo-gnn-sample``.
+"""Trained graph-neural agents as solvers, for every problem: ``<problem>.ppo-gnn`` and
+``<problem>.ppo-gnn-sample``.
 
-Both load a checkpoint (``agents/checkpoints/jobshop_gnn.pt`` unless ``checkpoint=`` says
-otherwise; read with ``weights_only=True``, see :mod:`agents.checkpoint`) and build schedules by
-running the policy through ``JobShopEnv``, so they construct the same non-delay schedules as the
-dispatching rules. Extra keyword options are env options (e.g. ``mtbf=200, mttr=20``). A bad
-checkpoint (missing, unreadable, another format or architecture, wrong shapes, NaN weights)
-raises :class:`~agents.checkpoint.CheckpointError` before any solving.
+Both load a checkpoint (``agents/checkpoints/<problem>_gnn.pt`` unless ``checkpoint=`` says
+otherwise; read with ``weights_only=True``, see :mod:`agents.checkpoint`) and build the solution
+by running the policy through the problem's env (``gym.make(problem.env_id, instance=...)`` with
+the problem's training env options, so the agent sees what it was trained on), so they construct
+the same kind of schedule as the problem's constructive heuristics. Extra keyword options are
+env options (e.g. ``mtbf=200, mttr=20`` for the job shop). A bad checkpoint (missing,
+unreadable, another format or architecture, wrong shapes, NaN weights) raises
+:class:`~agents.checkpoint.CheckpointError` before any solving. The episode of
+``budget.seed`` is played (``reset(seed=budget.seed)``: the fleet's day, the job shop's noise).
 
 * ``ppo-gnn``: one greedy rollout (legal masks always applied).
 * ``ppo-gnn-sample``: the greedy rollout plus ``samples`` sampled rollouts, run ``batch`` at a
-  time in lockstep and seeded by ``budget.seed``; the best schedule is kept. No batch starts that
+  time in lockstep and seeded by ``budget.seed``; the best solution is kept. No batch starts that
   would not end within ``budget.time_limit_s`` (estimated from the previous batch, or as
   ``batch`` greedy rollouts for the first), so with a tight limit only the greedy rollout runs.
 """
@@ -22,11 +26,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 
 from agents.checkpoint import (
-    DEFAULT_CHECKPOINT,
+    CHECKPOINT_DIR,
     CheckpointError,
     checkpoint_file,
     load_checkpoint,
@@ -35,9 +40,7 @@ from agents.checkpoint import (
 from agents.policy import GraphPointerPolicy
 from agents.rollout import Chooser, policy_chooser, run_episodes
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
-from schedgym.jobshop.env import JobShopEnv
-from schedgym.jobshop.instance import JobShopInstance
-from schedgym.jobshop.schedule import JobShopSchedule
+from schedgym.problems import get_problem
 
 
 @lru_cache(maxsize=4)
@@ -45,54 +48,74 @@ def _cached_policy(path: str, resolved: str, version: tuple[int, int]) -> GraphP
     return policy_from_payload(load_checkpoint(path), source=path)
 
 
-def load_policy(checkpoint: str | Path | None = None) -> GraphPointerPolicy:
-    """The policy of ``checkpoint`` (default: the shipped one), cached per file version.
+def default_checkpoint(problem: str) -> Path:
+    """The shipped checkpoint of ``problem``'s graph agent."""
+    return CHECKPOINT_DIR / f"{problem}_gnn.pt"
+
+
+def load_policy(
+    checkpoint: str | Path | None = None, problem: str = "jobshop"
+) -> GraphPointerPolicy:
+    """The policy of ``checkpoint`` (default: ``problem``'s shipped one), cached per file
+    version.
 
     Every fault of the file (see :mod:`agents.checkpoint`), or a ``checkpoint`` that is not a
     path, raises :class:`~agents.checkpoint.CheckpointError`."""
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise CheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
-    path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
+    path = Path(checkpoint) if checkpoint is not None else default_checkpoint(problem)
     info = checkpoint_file(path)
     return _cached_policy(str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size))
 
 
 class PPOGNNSolver:
-    """Greedy rollout of the trained graph policy."""
+    """Greedy rollout of the trained graph policy (job shop; the other problems subclass it)."""
 
     name = "ppo-gnn"
     problem = "jobshop"
 
     def __init__(self, checkpoint: str | Path | None = None, **env_options: Any) -> None:
         torch.set_num_threads(1)
-        self.policy = load_policy(checkpoint)
-        self.env_options = env_options
+        self.policy = load_policy(checkpoint, self.problem)
+        descriptor = get_problem(self.problem)
+        hooks = descriptor.training
+        self.env_id = descriptor.env_id
+        self.direction = descriptor.direction
+        self.objective_key = hooks.objective_key if hooks else "objective"
+        self.env_options = {**(dict(hooks.env_kwargs) if hooks else {}), **env_options}
 
-    def _env(self, instance: JobShopInstance) -> JobShopEnv:
-        return JobShopEnv(instance, **self.env_options)
+    def _env(self, instance: Any) -> gym.Env[Any, Any]:
+        return gym.make(self.env_id, instance=instance, **self.env_options).unwrapped
 
     def _result(
-        self, env: JobShopEnv, makespan: float, elapsed: float, info: dict[str, Any]
-    ) -> SolveResult[JobShopSchedule]:
-        if not np.isfinite(makespan):
+        self, env: gym.Env[Any, Any], objective: float, elapsed: float, info: dict[str, Any]
+    ) -> SolveResult[Any]:
+        if not np.isfinite(objective):
             return SolveResult(None, self.name, "infeasible", elapsed, info=info)
-        schedule = env.schedule(solver=self.name)
+        schedule = env.schedule(solver=self.name)  # type: ignore[attr-defined]
         return SolveResult(
-            schedule, self.name, "feasible", elapsed, objective=float(makespan), info=info
+            schedule, self.name, "feasible", elapsed, objective=float(objective), info=info
         )
 
     def _run(
-        self, instance: JobShopInstance, chooser: Chooser, count: int, seed: int
-    ) -> tuple[list[JobShopEnv], np.ndarray]:
+        self, instance: Any, chooser: Chooser, count: int, seed: int
+    ) -> tuple[list[gym.Env[Any, Any]], np.ndarray]:
         envs = [self._env(instance) for _ in range(count)]
-        episodes = run_episodes(envs, chooser, [{"seed": seed} for _ in envs])
-        return envs, episodes.worst_is("min")
+        resets = [{"seed": seed} for _ in envs]
+        episodes = run_episodes(envs, chooser, resets, key=self.objective_key)
+        return envs, episodes.worst_is(self.direction)
 
-    def solve(self, instance: JobShopInstance, budget: Budget) -> SolveResult[JobShopSchedule]:
-        """One greedy schedule."""
+    def _best(self, values: np.ndarray) -> int:
+        return int(np.argmin(values) if self.direction == "min" else np.argmax(values))
+
+    def _better(self, a: float, b: float) -> bool:
+        return a < b if self.direction == "min" else a > b
+
+    def solve(self, instance: Any, budget: Budget) -> SolveResult[Any]:
+        """One greedy solution."""
         with Stopwatch() as watch:
-            envs, makespans = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
-        return self._result(envs[0], float(makespans[0]), watch.elapsed, {"rollouts": 1})
+            envs, values = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
+        return self._result(envs[0], float(values[0]), watch.elapsed, {"rollouts": 1})
 
 
 class PPOGNNSampleSolver(PPOGNNSolver):
@@ -113,16 +136,16 @@ class PPOGNNSampleSolver(PPOGNNSolver):
         self.samples = samples
         self.batch = batch
 
-    def solve(self, instance: JobShopInstance, budget: Budget) -> SolveResult[JobShopSchedule]:
-        """The best of the greedy and the sampled schedules."""
+    def solve(self, instance: Any, budget: Budget) -> SolveResult[Any]:
+        """The best of the greedy and the sampled solutions."""
         generator = torch.Generator().manual_seed(int(budget.seed))
         sampler = policy_chooser(self.policy, sample=True, generator=generator)
         deadline = (
             None if budget.time_limit_s is None else time.perf_counter() + budget.time_limit_s
         )
         with Stopwatch() as watch:
-            envs, makespans = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
-            best_env, best = envs[0], float(makespans[0])
+            envs, values = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
+            best_env, best = envs[0], float(values[0])
             batch_s = watch.now() * self.batch  # first estimate: no gain from lockstep batching
             done = 0
             while done < self.samples:
@@ -130,11 +153,47 @@ class PPOGNNSampleSolver(PPOGNNSolver):
                 if deadline is not None and time.perf_counter() + batch_s > deadline:
                     break
                 started = time.perf_counter()
-                envs, makespans = self._run(instance, sampler, count, budget.seed)
+                envs, values = self._run(instance, sampler, count, budget.seed)
                 batch_s = time.perf_counter() - started
                 done += count
-                i = int(np.argmin(makespans))
-                if makespans[i] < best:
-                    best_env, best = envs[i], float(makespans[i])
+                i = self._best(values)
+                if self._better(float(values[i]), best):
+                    best_env, best = envs[i], float(values[i])
         info = {"rollouts": done + 1, "samples": done}
         return self._result(best_env, best, watch.elapsed, info)
+
+
+class SoCDAGPPOGNN(PPOGNNSolver):
+    """``socdag.ppo-gnn``: the SoC DAG graph agent, greedy."""
+
+    problem = "socdag"
+
+
+class SoCDAGPPOGNNSample(PPOGNNSampleSolver):
+    """``socdag.ppo-gnn-sample``: the SoC DAG graph agent, best of greedy and sampled."""
+
+    problem = "socdag"
+
+
+class MemoryPPOGNN(PPOGNNSolver):
+    """``memory.ppo-gnn``: the memory-mapping graph agent, greedy."""
+
+    problem = "memory"
+
+
+class MemoryPPOGNNSample(PPOGNNSampleSolver):
+    """``memory.ppo-gnn-sample``: the memory-mapping graph agent, best of greedy and sampled."""
+
+    problem = "memory"
+
+
+class FleetPPOGNN(PPOGNNSolver):
+    """``fleet.ppo-gnn``: the fleet graph agent, greedy."""
+
+    problem = "fleet"
+
+
+class FleetPPOGNNSample(PPOGNNSampleSolver):
+    """``fleet.ppo-gnn-sample``: the fleet graph agent, best of greedy and sampled."""
+
+    problem = "fleet"

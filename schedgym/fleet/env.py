@@ -31,7 +31,8 @@ Episode end
     ``env.unwrapped.schedule()`` the day's record (replayable, validated by
     :func:`schedgym.fleet.validate.validate_schedule`).
 Options
-    ``scenario``: shipped name, JSON path or :class:`FleetScenario` (default: the shipped
+    ``scenario`` (or ``instance``, as in the other envs): shipped name, JSON path or
+    :class:`FleetScenario` (default: the shipped
     ``dfw-8v40a``); or ``num_vertiports`` / ``num_aircraft`` (ints or ranges) to draw one per reset
     from :class:`FleetGenerator`. The day: ``reset(seed=s)`` plays day ``s`` (what a solver sees
     with ``Budget(seed=s)``) unless the scenario fixes ``day_seed``; later resets without a seed
@@ -76,6 +77,7 @@ class FleetSchedulingEnv(gym.Env):
         self,
         scenario: str | Path | FleetScenario | None = None,
         *,
+        instance: str | Path | FleetScenario | None = None,
         num_vertiports: SizeRange | None = None,
         num_aircraft: SizeRange | None = None,
         generator: FleetGenerator | None = None,
@@ -94,6 +96,10 @@ class FleetSchedulingEnv(gym.Env):
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        if instance is not None:
+            if scenario is not None:
+                raise ValueError("give scenario or instance (its alias), not both")
+            scenario = instance
         self.generator: FleetGenerator | None = generator
         if self.generator is None and (num_vertiports is not None or num_aircraft is not None):
             self.generator = FleetGenerator(num_vertiports or (4, 10), num_aircraft or (10, 40))

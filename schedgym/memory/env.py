@@ -279,3 +279,7 @@ class MemoryMappingEnv(gym.Env):
     def mapping(self, solver: str = "", status: str = "feasible") -> MemoryMapping:
         """The mapping so far (undecided buffers count as slow memory)."""
         return MemoryMapping.build(self.instance, self.state.result(), solver, status)
+
+    def schedule(self, solver: str = "", status: str = "feasible") -> MemoryMapping:
+        """The mapping so far, under the name every env uses for its solution."""
+        return self.mapping(solver, status)

@@ -56,3 +56,43 @@ def test_missing_or_foreign_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     other.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match=r"other\.pt"):
         PPOGNNSampleSolver(checkpoint=other)
+
+
+SHAPES = {  # a small env of each problem, for a checkpoint with that problem's feature sizes
+    "socdag": ("schedgym/SoCDAG-v0", {"num_tasks": 10, "num_pes": 3}, "rand-12x3-01"),
+    "memory": ("schedgym/MemoryMapping-v0", {"num_buffers": 20}, "assign-01"),
+    "fleet": ("schedgym/FleetScheduling-v0", {"num_vertiports": 4, "num_aircraft": 8}, None),  # toy
+}
+
+
+@pytest.mark.parametrize("problem", sorted(SHAPES))
+def test_every_problem_has_graph_agent_solvers(
+    problem: str, tmp_path: Path, new_policy: Callable[..., Any]
+) -> None:
+    import gymnasium as gym
+
+    from schedgym.core.run import run_one
+    from schedgym.core.solver import load_solver
+    from schedgym.problems import get_problem
+
+    env_id, size, name = SHAPES[problem]
+    policy = new_policy(gym.make(env_id, **size), hidden=16, head_hidden=16, skip=1)
+    path = atomic_save(make_payload(policy), tmp_path / f"{problem}.pt")
+    descriptor = get_problem(problem)
+    if name is None:
+        from schedgym.fleet.generator import toy_scenario
+
+        name, instance = "toy", toy_scenario()
+    else:
+        instance = descriptor.load(name)
+    objectives = {}
+    for solver_name in ("ppo-gnn", "ppo-gnn-sample"):
+        options = {"checkpoint": path} | ({"samples": 4} if "sample" in solver_name else {})
+        solver = load_solver(problem, solver_name, **options)
+        record = run_one(descriptor, name, instance, solver_name, solver, Budget(seed=1))
+        assert record.status == "feasible" and record.objective is not None, record.message
+        objectives[solver_name] = record.objective
+    better = min if descriptor.direction == "min" else max
+    assert better(objectives.values()) == objectives["ppo-gnn-sample"]
+    with pytest.raises(CheckpointError, match=r"missing\.pt"):
+        load_solver(problem, "ppo-gnn", checkpoint=tmp_path / "missing.pt")
