@@ -21,6 +21,7 @@ PROBLEMS: dict[str, str] = {
     "socdag": "schedgym.socdag.problem:PROBLEM",
     "memory": "schedgym.memory.problem:PROBLEM",
     "fleet": "schedgym.fleet.problem:PROBLEM",
+    "llm": "schedgym.llm.problem:PROBLEM",
 }
 
 

@@ -23,7 +23,7 @@ EXTRAS = {
     "socdag": {"workload", "application", "ranks", "timeline", "ds3"},
     "memory": {"cost"},
     "fleet": {"dynamics", "kernels", "network"},
-    "llm": {"hardware", "cost", "calibration", "cli"},
+    "llm": {"hardware", "cost", "calibration", "cli", "policies"},
 }
 
 

@@ -1,12 +1,14 @@
-"""LLM-inference serving on heterogeneous GPU pools (the first half of the problem folder).
+"""LLM-inference serving on heterogeneous GPU pools (the ``llm`` problem).
 
 Modules: ``hardware`` (GPU types and model shapes as data, a replica = model x GPU x TP),
 ``cost`` (the first-principles kernel cost model and whole-iteration times), ``calibration``
 (its error against Vidur's measured profiles), ``instance`` (workload and cluster),
 ``formats`` (trace CSV files), ``generator`` (seeded trace-like workloads), ``simulator`` (the
 iteration-level serving simulator), ``schedule`` (the recorded per-iteration batches and their
-JSON file), ``validate`` (the independent replay checker and the metrics), ``cli`` (the
-``schedgym llm`` commands). Policies and routers live in ``baselines/llm``.
+JSON file), ``validate`` (the independent replay checker and the metrics), ``policies`` (the
+engines' batch policies), ``problem`` (the descriptor), ``env`` and ``observation`` (the routing
+env and its padded graph), ``render`` (the picture), ``cli`` (the ``schedgym llm`` commands).
+Routers and the solvers live in ``baselines/llm``.
 """
 
 from __future__ import annotations

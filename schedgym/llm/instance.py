@@ -115,12 +115,23 @@ class Workload:
 
 @dataclass(frozen=True, eq=False)
 class ServingInstance:
-    """One problem instance: a workload served by a cluster."""
+    """One problem instance: a workload served by a cluster; ``name`` defaults to the
+    workload's."""
 
     workload: Workload
     cluster: Cluster
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.workload.name)
 
     @property
-    def name(self) -> str:
-        """The workload's name."""
-        return self.workload.name
+    def num_requests(self) -> int:
+        """Requests in the workload."""
+        return self.workload.num_requests
+
+    @property
+    def num_replicas(self) -> int:
+        """Replicas in the pool."""
+        return len(self.cluster.replicas)

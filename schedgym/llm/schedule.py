@@ -69,9 +69,14 @@ ARRAYS = (
 FLOAT_ARRAYS = ("step_start", "step_end")
 
 
-def write_schedule(schedule: ServingSchedule, path: str | Path) -> None:
-    """Write the schedule as JSON (arrays as lists; times as exact shortest-repr floats)."""
+def write_schedule(
+    schedule: ServingSchedule, path: str | Path, slo_attainment: float | None = None
+) -> None:
+    """Write the schedule as JSON (arrays as lists; times as exact shortest-repr floats), with
+    the validator's SLO attainment when given."""
     data: dict[str, Any] = {"problem": "llm"}
+    if slo_attainment is not None:
+        data["slo_attainment"] = slo_attainment
     for name in ("instance", "solver", "status", "policy", "router", "wall_time_s"):
         data[name] = getattr(schedule, name)
     for name in ARRAYS:

@@ -6,8 +6,9 @@ sure each decoding request can append one token to its paged KV cache (blocks of
 cannot, preempts the most recently admitted request (its cache is dropped and recomputed later,
 vLLM's recompute preemption); then a batch **policy** picks the batch (which prompt chunks, which
 decodes) and the iteration lasts what :class:`~schedgym.llm.cost.ReplicaCost` says. A global
-**router** sends each arriving request to a replica. Policies and routers are plain objects
-(``baselines/llm``) with the protocols below.
+**router** sends each arriving request to a replica (:meth:`Simulator.run`), or the caller does
+(the env: :meth:`~Simulator.advance_to`, :meth:`~Simulator.assign`, :meth:`~Simulator.drain`).
+Policies (:mod:`schedgym.llm.policies`) and routers (``baselines/llm``) follow the protocols below.
 
 Speed: a decode-only batch stays the same until a request finishes, a block runs out or a new
 request is routed to the replica, and its iteration times grow linearly with the context, so such
@@ -116,7 +117,9 @@ class Simulator:
     """Serve ``instance`` with ``policy`` and ``router``; :meth:`run` returns the metrics and
     the recorded :class:`ServingSchedule`."""
 
-    def __init__(self, instance: ServingInstance, policy: BatchPolicy, router: Router) -> None:
+    def __init__(
+        self, instance: ServingInstance, policy: BatchPolicy, router: Router | None = None
+    ) -> None:
         self.instance, self.policy, self.router = instance, policy, router
         w = instance.workload
         n = w.num_requests
@@ -144,6 +147,7 @@ class Simulator:
         self._members: list[tuple[np.ndarray, np.ndarray]] = []
         self._preempted: list[list[int]] = []
         self._pending_preempts: dict[int, list[int]] = {}
+        self.finished_log: list[int] = []  # requests in the order they finished
 
     # -- helpers for policies -----------------------------------------------------------------
 
@@ -178,34 +182,52 @@ class Simulator:
     # -- the event loop -----------------------------------------------------------------------
 
     def run(self) -> tuple[ServingMetrics, ServingSchedule]:
-        """Simulate every request to completion."""
-        arrivals = self.arrival.tolist()
-        n = len(arrivals)
-        nxt = 0
-        while True:
-            ta = arrivals[nxt] if nxt < n else math.inf
-            rep, te = None, math.inf
-            for candidate in self.replicas:
-                step = candidate.pending
-                if step is not None and step.end < te:
-                    rep, te = candidate, step.end
-            if ta == math.inf and te == math.inf:
-                break
-            if ta <= te:
-                self.now = ta
-                self._arrive(nxt)
-                nxt += 1
-            else:
-                assert rep is not None
-                self.now = te
-                self._commit(rep)
-                self._form(rep)
+        """Simulate every request to completion, routing each with the router."""
+        if self.router is None:
+            raise ValueError("run() needs a router (or step with advance_to, assign, drain)")
+        for i, ta in enumerate(self.arrival.tolist()):
+            self.advance_to(ta)
+            self.assign(i, int(self.router.route(self, i)))
+        return self.drain()
+
+    # -- stepping from outside (the env): advance_to, assign, drain ---------------------------
+
+    def next_step_end(self) -> tuple[ReplicaState | None, float]:
+        """The replica whose pending step ends first and when (ties: lowest index)."""
+        rep, te = None, math.inf
+        for candidate in self.replicas:
+            step = candidate.pending
+            if step is not None and step.end < te:
+                rep, te = candidate, step.end
+        return rep, te
+
+    def process_next_step(self) -> bool:
+        """End the earliest pending step and form that replica's next; ``False`` if none."""
+        rep, te = self.next_step_end()
+        if rep is None:
+            return False
+        self.now = te
+        self._commit(rep)
+        self._form(rep)
+        return True
+
+    def advance_to(self, t: float) -> None:
+        """End every step that ends before ``t`` (an arrival at ``t`` goes first), then set the
+        clock to ``t``."""
+        while self.next_step_end()[1] < t:
+            self.process_next_step()
+        self.now = max(self.now, t)
+
+    def drain(self) -> tuple[ServingMetrics, ServingSchedule]:
+        """Run every replica until idle; returns the metrics and the schedule."""
+        while self.process_next_step():
+            pass
         if np.isnan(self.finish).any():
-            raise RuntimeError("some requests never finished (a prompt larger than a KV cache?)")
+            raise RuntimeError("some requests never finished (unassigned, or too large a prompt?)")
         return self._results()
 
-    def _arrive(self, i: int) -> None:
-        r = int(self.router.route(self, i))
+    def assign(self, i: int, r: int) -> None:
+        """Send request ``i`` (arrived) to replica ``r`` at the current time."""
         rep = self.replicas[r]
         self.request_replica[i] = r
         rep.waiting.append(i)
@@ -338,6 +360,7 @@ class Simulator:
         finished = members[self.generated[members] >= self.output[members]]
         if len(finished):
             self.finish[finished] = end
+            self.finished_log.extend(finished.tolist())
             rep.free_blocks += int(self.reserved[finished].sum())
             self.reserved[finished] = 0
             gone = set(finished.tolist())
@@ -347,10 +370,21 @@ class Simulator:
         rep.pending = None
 
     def _results(self) -> tuple[ServingMetrics, ServingSchedule]:
+        times = TokenTimes(
+            first_token=self.first_token,
+            finish=self.finish,
+            gaps=np.concatenate(self._gaps) if self._gaps else np.zeros(0),
+            gap_weights=np.concatenate(self._gap_weights) if self._gaps else np.zeros(0),
+            preemptions=int(self.preemptions.sum()),
+        )
+        return summarize(self.instance, times), self.recorded_schedule()
+
+    def recorded_schedule(self) -> ServingSchedule:
+        """The steps ended so far as a schedule (complete once every request finished)."""
         steps = np.array(self._steps, dtype=np.float64).reshape(-1, 4)
         sizes = [len(m) for m, _ in self._members]
         pre_sizes = [len(p) for p in self._preempted]
-        schedule = ServingSchedule(
+        return ServingSchedule(
             request_replica=self.request_replica.copy(),
             step_replica=steps[:, 0].astype(np.int64),
             step_start=steps[:, 1].copy(),
@@ -366,17 +400,9 @@ class Simulator:
             preempt_ptr=np.concatenate([[0], np.cumsum(pre_sizes)]).astype(np.int64),
             preempt_request=np.array([i for p in self._preempted for i in p], dtype=np.int64),
             policy=self.policy.name,
-            router=self.router.name,
+            router=self.router.name if self.router is not None else "",
             instance=self.instance.name,
         )
-        times = TokenTimes(
-            first_token=self.first_token,
-            finish=self.finish,
-            gaps=np.concatenate(self._gaps) if self._gaps else np.zeros(0),
-            gap_weights=np.concatenate(self._gap_weights) if self._gaps else np.zeros(0),
-            preemptions=int(self.preemptions.sum()),
-        )
-        return summarize(self.instance, times), schedule
 
 
 def simulate(

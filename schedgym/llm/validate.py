@@ -67,6 +67,22 @@ def _weighted_quantiles(
     return tuple(float(v[min(np.searchsorted(cw, q * cw[-1]), len(v) - 1)]) for q in qs)
 
 
+def meets_slo(
+    arrival: np.ndarray,
+    first_token: np.ndarray,
+    finish: np.ndarray,
+    output_tokens: np.ndarray,
+    ttft_slo_s: float = TTFT_SLO_S,
+    tpot_slo_s: float = TPOT_SLO_S,
+) -> np.ndarray:
+    """Which finished requests met both targets: TTFT and mean time per output token after the
+    first (the one rule of the SLO attainment, the goodput and the env's reward)."""
+    more = output_tokens > 1
+    tpot = np.zeros(len(arrival))
+    tpot[more] = (finish[more] - first_token[more]) / (output_tokens[more] - 1)
+    return np.asarray((first_token - arrival <= ttft_slo_s) & (tpot <= tpot_slo_s))
+
+
 def summarize(
     instance: ServingInstance,
     times: TokenTimes,
@@ -79,10 +95,9 @@ def summarize(
     qs = (0.5, 0.9, 0.99)
     ttft = times.first_token - w.arrivals
     e2e = times.finish - w.arrivals
-    more = w.output_tokens > 1
-    tpot = np.zeros(w.num_requests)
-    tpot[more] = (times.finish[more] - times.first_token[more]) / (w.output_tokens[more] - 1)
-    good = (ttft <= ttft_slo_s) & (tpot <= tpot_slo_s)
+    good = meets_slo(
+        w.arrivals, times.first_token, times.finish, w.output_tokens, ttft_slo_s, tpot_slo_s
+    )
     makespan = float(times.finish.max() - w.arrivals.min())
     tokens = float(w.prompt_tokens.sum() + w.output_tokens.sum())
     price = instance.cluster.price_per_hour

@@ -1,0 +1,238 @@
+"""Request-and-replica graph observation of LLMServing-v0 in the padded-graph convention.
+
+Nodes: the instance's replicas first (node ``r`` is replica ``r``), then the requests that have
+arrived so far, in arrival order (node ``R + j`` is request ``j``), then padding; a request
+becomes a real node when it arrives, so real nodes stay a prefix. Edges join each routed request
+to its replica (``request -> replica``, appended when it is routed; the encoder adds the reverse
+direction); at most ``max_requests`` edges. Output lengths are not observed (a real router does
+not know them); prompts, progress and token times are.
+
+Times are divided by the SLO targets (TTFT 2 s, time per output token 0.1 s), token counts by
+:data:`TOKEN_SCALE`, queue lengths by :data:`QUEUE_SCALE`. Node features (``NODE_FEATURES``;
+replica columns are 0 on request nodes and the other way round):
+
+===  ====================  ==================================================================
+0    ``replica``           1 on a replica node
+1    ``request``           1 on a request node
+2    ``compute``           replica: peak FLOP/s x TP / the pool's largest
+3    ``bandwidth``         replica: memory bandwidth x TP / the pool's largest
+4    ``kv_capacity``       replica: KV blocks / the pool's largest
+5    ``kv_free``           replica: free KV blocks / its KV blocks
+6    ``queued``            replica: requests waiting for admission / QUEUE_SCALE
+7    ``running``           replica: admitted requests / QUEUE_SCALE
+8    ``backlog``           replica: prompt tokens still to prefill (waiting and admitted)
+9    ``busy_for``          replica: time until its current step ends / TPOT target
+10   ``prefill_estimate``  replica: one iteration prefilling the current prompt alone there /
+                           TTFT target
+11   ``legal``             replica: 1 if routing the current request there is legal
+12   ``prompt``            request: prompt tokens / TOKEN_SCALE
+13   ``age``               request: time since arrival (until finished) / TTFT target
+14   ``current``           request: 1 for the request to route now
+15   ``held``              request: 1 while it waits for a routing decision
+16   ``routed``            request: 1 once routed
+17   ``prefill_done``      request: share of its prompt (or recompute) processed
+18   ``generated``         request: tokens generated / TOKEN_SCALE
+19   ``ttft``              request: time to first token / TTFT target, once it has one
+20   ``finished``          request: 1 once finished
+21   ``slo_met``           request: 1 if finished within both targets
+22   ``preemptions``       request: times preempted
+===  ====================  ==================================================================
+
+Actions and ``action_node``: action ``r`` (route to replica ``r``) points to node ``r``; "wait"
+(the last action) has no node (-1). Global features (``GLOBAL_FEATURES``): share of requests
+arrived, routed and finished; SLO attainment among the finished; held requests / QUEUE_SCALE;
+1 if waiting is legal; share of actions legal; the current prompt / TOKEN_SCALE and age / TTFT
+target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
+from schedgym.llm.simulator import Simulator
+from schedgym.llm.validate import TPOT_SLO_S, TTFT_SLO_S, meets_slo
+
+TOKEN_SCALE = 1024.0
+QUEUE_SCALE = 16.0
+NODE_FEATURES = (
+    "replica",
+    "request",
+    "compute",
+    "bandwidth",
+    "kv_capacity",
+    "kv_free",
+    "queued",
+    "running",
+    "backlog",
+    "busy_for",
+    "prefill_estimate",
+    "legal",
+    "prompt",
+    "age",
+    "current",
+    "held",
+    "routed",
+    "prefill_done",
+    "generated",
+    "ttft",
+    "finished",
+    "slo_met",
+    "preemptions",
+)
+GLOBAL_FEATURES = (
+    "arrived",
+    "routed",
+    "finished",
+    "slo_so_far",
+    "held",
+    "wait_legal",
+    "legal_share",
+    "current_prompt",
+    "current_age",
+)
+
+
+def observation_space(max_replicas: int, max_requests: int) -> spaces.Dict:
+    """The ``spaces.Dict`` for pools of at most ``max_replicas`` and ``max_requests``."""
+    return graph_observation_space(
+        max_replicas + max_requests,
+        len(NODE_FEATURES),
+        max_requests,
+        max_replicas + 1,
+        len(GLOBAL_FEATURES),
+    )
+
+
+class ServingObserver:
+    """Keeps the padded graph of one episode up to date, decision by decision: replica rows
+    are rewritten each time (a few), request rows only while the request is in the system."""
+
+    def __init__(self, max_replicas: int, max_requests: int) -> None:
+        self.max_replicas = max_replicas
+        self.max_requests = max_requests
+        self.buffer = PaddedGraphBuffer(
+            max_replicas + max_requests,
+            len(NODE_FEATURES),
+            max_requests,
+            max_replicas + 1,
+            len(GLOBAL_FEATURES),
+        )
+
+    def reset(self, sim: Simulator) -> None:
+        """Static parts for a new episode (the replicas)."""
+        self.sim = sim
+        reps = sim.replicas
+        self.nrep, self.n = len(reps), len(sim.arrival)
+        if self.nrep > self.max_replicas or self.n > self.max_requests:
+            raise ValueError(
+                f"instance {sim.instance.name} ({self.nrep} replicas, {self.n} requests) exceeds "
+                f"the env's padding ({self.max_replicas} replicas, {self.max_requests} requests)"
+            )
+        self.buffer.reset(self.nrep)
+        f = self.buffer.node_features
+        compute = np.array([r.cost.replica.gpu.peak_flops * r.cost.replica.tp for r in reps])
+        band = np.array([r.cost.replica.gpu.memory_bytes_per_s * r.cost.replica.tp for r in reps])
+        self.blocks = np.array([r.total_blocks for r in reps], dtype=np.float64)
+        f[: self.nrep, 0] = 1.0
+        f[: self.nrep, 2] = compute / compute.max()
+        f[: self.nrep, 3] = band / band.max()
+        f[: self.nrep, 4] = self.blocks / self.blocks.max()
+        self.active = np.zeros(0, dtype=np.int64)  # routed, unfinished requests
+        self.arrived = self.routed = self.finished = self.good = 0
+        self._current = -1
+        self.buffer.action_node[: self.nrep] = np.arange(self.nrep)
+
+    def on_arrival(self, j: int) -> None:
+        """Request ``j`` arrived: it becomes node ``R + j``."""
+        node = self.nrep + j
+        buf = self.buffer
+        buf.node_mask[node] = 1
+        buf.num_nodes = node + 1
+        buf.node_features[node, 1] = 1.0
+        buf.node_features[node, 12] = self.sim.prompt[j] / TOKEN_SCALE
+        self.arrived = j + 1
+
+    def on_route(self, j: int, r: int) -> None:
+        """Request ``j`` routed to replica ``r``."""
+        f = self.buffer.node_features[self.nrep + j]
+        f[15], f[16] = 0.0, 1.0
+        self.buffer.add_edge(self.nrep + j, r)
+        self.active = np.append(self.active, j)
+        self.routed += 1
+
+    def on_finish(self, done: np.ndarray) -> int:
+        """Requests ``done`` finished: final features; returns how many met both targets."""
+        sim = self.sim
+        met = meets_slo(
+            sim.arrival[done], sim.first_token[done], sim.finish[done], sim.output[done]
+        )
+        rows = self.nrep + done
+        f = self.buffer.node_features
+        f[rows, 13] = (sim.finish[done] - sim.arrival[done]) / TTFT_SLO_S
+        f[rows, 17] = 1.0
+        f[rows, 18] = sim.generated[done] / TOKEN_SCALE
+        f[rows, 19] = (sim.first_token[done] - sim.arrival[done]) / TTFT_SLO_S
+        f[rows, 20] = 1.0
+        f[rows, 21] = met
+        f[rows, 22] = sim.preemptions[done]
+        self.active = self.active[~np.isin(self.active, done)]
+        self.finished += len(done)
+        good = int(met.sum())
+        self.good += good
+        return good
+
+    def refresh(
+        self, current: int | None, held: list[int], legal: np.ndarray, wait_legal: bool
+    ) -> None:
+        """Dynamic features at a decision on ``current`` (``None``: the episode is over);
+        ``held`` are the requests awaiting a decision, ``legal`` the legal replicas."""
+        sim, f, buf, nrep = self.sim, self.buffer.node_features, self.buffer, self.nrep
+        now = sim.now
+        if self._current >= 0:
+            f[nrep + self._current, 14] = 0.0
+        for r, rep in enumerate(sim.replicas):
+            row = f[r]
+            row[5] = rep.free_blocks / max(rep.total_blocks, 1)
+            row[6] = len(rep.waiting) / QUEUE_SCALE
+            row[7] = (len(rep.prefilling) + len(rep.decoding)) / QUEUE_SCALE
+            todo = sum(int(sim.target[i] - sim.prefilled[i]) for i in rep.prefilling)
+            todo += sum(int(sim.prompt[i] + sim.generated[i]) for i in rep.waiting)
+            row[8] = todo / TOKEN_SCALE
+            row[9] = (rep.pending.end - now) / TPOT_SLO_S if rep.pending is not None else 0.0
+        a = self.active
+        if len(a):
+            rows = nrep + a
+            f[rows, 13] = (now - sim.arrival[a]) / TTFT_SLO_S
+            f[rows, 17] = sim.prefilled[a] / np.maximum(sim.target[a], 1)
+            f[rows, 18] = sim.generated[a] / TOKEN_SCALE
+            first = sim.first_token[a]
+            f[rows, 19] = np.where(np.isnan(first), 0.0, (first - sim.arrival[a]) / TTFT_SLO_S)
+            f[rows, 22] = sim.preemptions[a]
+        waiting = np.asarray(held, dtype=np.int64)
+        if len(waiting):
+            f[nrep + waiting, 13] = (now - sim.arrival[waiting]) / TTFT_SLO_S
+            f[nrep + waiting, 15] = 1.0
+        buf.action_mask.fill(0)
+        g = buf.global_features
+        g[:] = 0.0
+        g[0], g[1], g[2] = self.arrived / self.n, self.routed / self.n, self.finished / self.n
+        g[3] = self.good / self.finished if self.finished else 0.0
+        g[4] = len(held) / QUEUE_SCALE
+        f[:nrep, 10] = f[:nrep, 11] = 0.0
+        self._current = -1 if current is None else current
+        if current is None:
+            return
+        buf.action_mask[:nrep] = legal
+        buf.action_mask[self.max_replicas] = int(wait_legal)
+        prompt = np.array([sim.prompt[current]])
+        for r, rep in enumerate(sim.replicas):
+            seconds = rep.cost.iteration(prompt, np.zeros(1, np.int64), 1, 0, 0)
+            f[r, 10] = seconds / TTFT_SLO_S
+        f[:nrep, 11] = legal
+        f[nrep + current, 14] = 1.0
+        g[5] = float(wait_legal)
+        g[6] = buf.action_mask.sum() / len(buf.action_mask)
+        g[7] = sim.prompt[current] / TOKEN_SCALE
+        g[8] = (now - sim.arrival[current]) / TTFT_SLO_S
