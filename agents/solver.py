@@ -12,10 +12,9 @@ unreadable, another format or architecture, wrong shapes, NaN weights) raises
 ``budget.seed`` is played (``reset(seed=budget.seed)``: the fleet's day, the job shop's noise).
 
 * ``ppo-gnn``: one greedy rollout (legal masks always applied).
-* ``ppo-gnn-sample``: the greedy rollout plus ``samples`` sampled rollouts, run ``batch`` at a
-  time in lockstep and seeded by ``budget.seed``; the best solution is kept. No batch starts that
-  would not end within ``budget.time_limit_s`` (estimated from the previous batch, or as
-  ``batch`` greedy rollouts for the first), so with a tight limit only the greedy rollout runs.
+* ``ppo-gnn-sample``: the greedy rollout plus sampled rollouts, seeded by ``budget.seed``,
+  until the time limit is spent (or ``samples`` of them), in lockstep batches sized to the time
+  left; the best solution is kept (:class:`PPOGNNSampleSolver`).
 """
 
 from __future__ import annotations
@@ -119,19 +118,29 @@ class PPOGNNSolver:
 
 
 class PPOGNNSampleSolver(PPOGNNSolver):
-    """Best of the greedy rollout and ``samples`` sampled rollouts (seeded by the budget)."""
+    """Best of the greedy rollout and sampled rollouts (seeded by the budget).
+
+    ``samples=None`` (default) keeps sampling until the time limit is spent (64 samples when
+    the budget has no time limit); a number caps the samples. Batches of up to ``batch``
+    rollouts run in lockstep; each batch is sized to what the remaining time holds, from the
+    measured time per rollout (the greedy rollout's at first, an upper bound), so small budgets
+    and large instances still get samples. Without a binding time limit the result is fixed by
+    the seed; when the time limit binds, how many samples fit depends on the machine.
+    """
 
     name = "ppo-gnn-sample"
+    #: Samples drawn when neither ``samples`` nor a time limit bounds the search.
+    UNBOUNDED_SAMPLES = 64
 
     def __init__(
         self,
         checkpoint: str | Path | None = None,
-        samples: int = 64,
+        samples: int | None = None,
         batch: int = 16,
         **env_options: Any,
     ) -> None:
         super().__init__(checkpoint, **env_options)
-        if samples < 1 or batch < 1:
+        if (samples is not None and samples < 1) or batch < 1:
             raise ValueError(f"samples and batch must be >= 1, got {samples} and {batch}")
         self.samples = samples
         self.batch = batch
@@ -140,21 +149,25 @@ class PPOGNNSampleSolver(PPOGNNSolver):
         """The best of the greedy and the sampled solutions."""
         generator = torch.Generator().manual_seed(int(budget.seed))
         sampler = policy_chooser(self.policy, sample=True, generator=generator)
-        deadline = (
-            None if budget.time_limit_s is None else time.perf_counter() + budget.time_limit_s
-        )
+        limit_s = budget.time_limit_s
+        deadline = None if limit_s is None else time.perf_counter() + limit_s
+        wanted = self.samples
+        if wanted is None:
+            wanted = self.UNBOUNDED_SAMPLES if deadline is None else 10**9
         with Stopwatch() as watch:
             envs, values = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
             best_env, best = envs[0], float(values[0])
-            batch_s = watch.now() * self.batch  # first estimate: no gain from lockstep batching
+            per_rollout = max(watch.now(), 1e-6)  # lockstep batches cost less per rollout
             done = 0
-            while done < self.samples:
-                count = min(self.batch, self.samples - done)
-                if deadline is not None and time.perf_counter() + batch_s > deadline:
-                    break
+            while done < wanted:
+                count = min(self.batch, wanted - done)
+                if deadline is not None:
+                    count = min(count, int((deadline - time.perf_counter()) / per_rollout))
+                    if count < 1:
+                        break
                 started = time.perf_counter()
                 envs, values = self._run(instance, sampler, count, budget.seed)
-                batch_s = time.perf_counter() - started
+                per_rollout = max((time.perf_counter() - started) / count, 1e-6)
                 done += count
                 i = self._best(values)
                 if self._better(float(values[i]), best):

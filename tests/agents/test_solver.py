@@ -49,6 +49,17 @@ def test_sampling_solver_is_seeded_and_no_worse_than_greedy(checkpoint: Path) ->
     assert hurried.objective == greedy.objective  # only the greedy rollout fits the budget
 
 
+def test_sampling_solver_spends_its_budget(checkpoint: Path) -> None:
+    instance = load_instance("ft06")
+    sampler = PPOGNNSampleSolver(checkpoint=checkpoint, batch=8)
+    result = sampler.solve(instance, Budget(seed=0, time_limit_s=1.5))
+    assert result.wall_time_s >= 1.0, result.wall_time_s  # keeps sampling until the budget is spent
+    assert result.info["samples"] > 16
+    assert validate_schedule(instance, result.schedule) == result.objective
+    unbounded = sampler.solve(instance, Budget(seed=0))
+    assert unbounded.info["samples"] == PPOGNNSampleSolver.UNBOUNDED_SAMPLES
+
+
 def test_missing_or_foreign_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match=r"nope\.pt"):
         PPOGNNSolver(checkpoint=tmp_path / "nope.pt")
