@@ -162,7 +162,8 @@ class PPOGNNSampleSolver(PPOGNNSolver):
             while done < wanted:
                 count = min(self.batch, wanted - done)
                 if deadline is not None:
-                    count = min(count, int((deadline - time.perf_counter()) / per_rollout))
+                    room = 0.8 * (deadline - time.perf_counter())  # margin: batches vary
+                    count = min(count, int(room / per_rollout))
                     if count < 1:
                         break
                 started = time.perf_counter()
