@@ -21,6 +21,11 @@ compiled: :mod:`baselines.memory.minimalloc_kernel`. Why its rules never lose ev
   all overlap, so they stack: the lowest of their effective offsets (the minimum offset, raised
   to the floor, and, for a buffer that cannot rest where it is, onto an unplaced neighbour) plus
   their total size must fit below the target, or the node fails.
+* **Raised floors.** The bound above only grows as buffers are placed and as the floor rises, and
+  the children come in non-decreasing ``(offset, tie)`` order, each child's being the floor of its
+  subtree. So before the next child, the node's state is checked again under that child's floor
+  (section inference, and the table of failed states below): if it fails, every remaining child
+  fails too and the node fails without trying them (on ``I`` this cuts the nodes six-fold).
 * **Dynamic decomposition.** Where no unplaced buffer crosses a section boundary the rest splits
   into independent components, searched one by one; one that fails fails the node. Failed
   component states are remembered (64-bit hashes; a collision could only hide a packing).
@@ -226,15 +231,13 @@ class Packer:
 
 
 def _csr(lists: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Pointer and index arrays of a list of integer arrays."""
     ptr = np.zeros(len(lists) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(x) for x in lists])
     idx = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists] + [np.zeros(1, np.int64)])
     return ptr, idx
 
 
-def _positions(order: np.ndarray) -> np.ndarray:
-    """The inverse permutation: ``out[order[k]] = k``."""
+def _positions(order: np.ndarray) -> np.ndarray:  # the inverse permutation
     out = np.empty(len(order), dtype=np.int64)
     out[order] = np.arange(len(order))
     return out
@@ -412,8 +415,6 @@ def perfect_packing(
         elif (a1 - a0) // unit >= 2:
             cut = a0 + unit * int(rng.integers(1, (a1 - a0) // unit))
             rects[k : k + 1] = [(t0, t1, a0, cut), (t0, t1, cut, a1)]
-    order = rng.permutation(len(rects))
-    buffers = [
-        Buffer(i, rects[k][0], rects[k][1], rects[k][3] - rects[k][2]) for i, k in enumerate(order)
-    ]
+    cuts = [rects[k] for k in rng.permutation(len(rects))]
+    buffers = [Buffer(i, t0, t1, a1 - a0) for i, (t0, t1, a0, a1) in enumerate(cuts)]
     return MemoryInstance.from_buffers(f"perfect-{num_buffers}-{seed}", buffers, two_tier(capacity))

@@ -5,7 +5,8 @@ The rules and why they keep a packing whenever there is one are in
 ``b`` lives on sections ``lo[b] .. hi[b] - 1``. :func:`search` is an iterative depth-first search
 (an explicit stack of frames: ``_SEQ`` solves the time components of a range one after another,
 ``_COMP`` tries the children of one component) over canonical placements: each step puts one
-buffer at its minimum offset, in non-decreasing ``(offset, tie)`` order.
+buffer at its minimum offset, in non-decreasing ``(offset, tie)`` order; before each child but
+the first, the node is checked again under that child's (raised) floor.
 
 ``st`` holds the static arrays ``(sizes, lo, hi, nptr, nidx, rank, tie, tptr, tidx, by_lo,
 first_at, sptr, sidx)``: neighbour lists (CSR, each by size ascending), twin lists (same live
@@ -146,8 +147,8 @@ def _expand(a: int, z: int, o_last: int, r_last: int, target: int, st: tuple, st
     """Dominance, section inference and children of the component in sections ``[a, z)``:
     ``(0, 0, h)`` when it fails, ``(2, b, h)`` when its single buffer ``b`` is to be placed, else
     ``(1, c, h)`` with the ``c`` children in ``lst[at:]`` in the order to try; ``h`` hashes it."""
-    sizes, lo, nptr, nidx, rank, tie = st[0], st[1], st[3], st[4], st[5], st[6]
-    tptr, tidx, by_lo, first_at, sptr, sidx = st[7], st[8], st[9], st[10], st[11], st[12]
+    sizes, lo, rank, tie = st[0], st[1], st[5], st[6]
+    tptr, tidx, by_lo, first_at = st[7], st[8], st[9], st[10]
     tail = len(by_lo) + 1
     first = _first(a, by_lo, first_at, state, tail)
     thr, m, single, h = _INF, 0, -1, np.uint64(0)
@@ -166,37 +167,10 @@ def _expand(a: int, z: int, o_last: int, r_last: int, target: int, st: tuple, st
         if o < o_last or (o == o_last and tie[single] < r_last) or o + sizes[single] > target:
             return 0, 0, h  # it cannot rest on anything here (so it could sit lower), or too high
         return 2, single, h
-    slot = np.int64(h & np.uint64(cache.shape[1] - 1))
-    seen = np.uint64(cache[0, slot]) == h
-    if seen and (
-        o_last > cache[1, slot] or (o_last == cache[1, slot] and r_last >= cache[2, slot])
-    ):
+    if _failed_before(np.int64(h), o_last, r_last, cache):
         return 0, 0, h  # this state failed before, with a floor no higher
-    for s in range(a, z):  # section inference: one buffer low enough, the witness tried first
-        room = target - state[TOTAL, s]
-        ok = state[TOTAL, s] == 0
-        q = sptr[s] - 1
-        while q < sptr[s + 1] and not ok:
-            j = state[WITNESS, s] if q < sptr[s] else sidx[q]
-            q += 1
-            if state[OFF, j] < 0:
-                if memo[0, j] != stamp:  # its effective offset (a lower bound on its final one)
-                    e = state[MIN, j]
-                    if e < o_last or (e == o_last and tie[j] < r_last):
-                        lift = _INF  # it must rest on an unplaced neighbour (by size, ascending)
-                        for k in range(nptr[j], nptr[j + 1]):
-                            i = nidx[k]
-                            if o_last + sizes[i] >= lift:
-                                break
-                            if state[OFF, i] < 0:
-                                lift = min(lift, max(state[MIN, i], o_last) + sizes[i])
-                        e = max(o_last, lift)
-                    memo[0, j], memo[1, j] = stamp, e
-                if memo[1, j] <= room:
-                    state[WITNESS, s] = j
-                    ok = True
-        if not ok:
-            return 0, 0, h
+    if not _infer(a, z, o_last, r_last, target, st, state, memo, stamp):
+        return 0, 0, h
     c = 0
     v = first
     while v < tail and lo[by_lo[v - 1]] < z:
@@ -223,6 +197,50 @@ def _expand(a: int, z: int, o_last: int, r_last: int, target: int, st: tuple, st
             lst[at + y + 1] = j
             c += 1
     return (1, c, h) if c > 0 else (0, 0, h)
+
+
+@numba.njit(cache=True)
+def _failed_before(h: int, o_last: int, r_last: int, cache: Arr) -> bool:
+    """Whether the table holds state ``h`` as failed under a floor no higher than ``(o_last,
+    r_last)`` (a higher floor only removes packings)."""
+    slot = np.int64(np.uint64(h) & np.uint64(cache.shape[1] - 1))
+    return cache[0, slot] == h and (
+        o_last > cache[1, slot] or (o_last == cache[1, slot] and r_last >= cache[2, slot])
+    )
+
+
+@numba.njit(cache=True)
+def _infer(a: int, z: int, o_last: int, r_last: int, target: int, st: tuple, state: Arr,
+           memo: Arr, stamp: int) -> bool:  # fmt: skip
+    """Section inference on sections ``[a, z)`` under the floor ``(o_last, r_last)``: in each,
+    some unplaced buffer's effective offset plus the unplaced size fits below ``target``."""
+    sizes, nptr, nidx, tie, sptr, sidx = st[0], st[3], st[4], st[6], st[11], st[12]
+    for s in range(a, z):  # section inference: one buffer low enough, the witness tried first
+        room = target - state[TOTAL, s]
+        ok = state[TOTAL, s] == 0
+        q = sptr[s] - 1
+        while q < sptr[s + 1] and not ok:
+            j = state[WITNESS, s] if q < sptr[s] else sidx[q]
+            q += 1
+            if state[OFF, j] < 0:
+                if memo[0, j] != stamp:  # its effective offset (a lower bound on its final one)
+                    e = state[MIN, j]
+                    if e < o_last or (e == o_last and tie[j] < r_last):
+                        lift = _INF  # it must rest on an unplaced neighbour (by size, ascending)
+                        for k in range(nptr[j], nptr[j + 1]):
+                            i = nidx[k]
+                            if o_last + sizes[i] >= lift:
+                                break
+                            if state[OFF, i] < 0:
+                                lift = min(lift, max(state[MIN, i], o_last) + sizes[i])
+                        e = max(o_last, lift)
+                    memo[0, j], memo[1, j] = stamp, e
+                if memo[1, j] <= room:
+                    state[WITNESS, s] = j
+                    ok = True
+        if not ok:
+            return False
+    return True
 
 
 @numba.njit(cache=True)
@@ -346,6 +364,14 @@ def search(st: tuple, offsets: Arr, min_off: Arr, total: Arr, target: int, node_
             ret = FAILED
             continue
         b = lst[start + pos]
+        if pos > 0:  # the later children raise the floor: fail them all if the raised state fails
+            stats[2] += 1
+            if _failed_before(fr[9, f], state[MIN, b], tie[b], cache) or not _infer(
+                a, z, state[MIN, b], tie[b], target, st, state, memo, stats[2]
+            ):
+                fr[6, f] = length
+                ret = FAILED
+                continue
         fr[6, f] = pos + 1
         stats[0] += 1
         if stats[0] > node_limit or ((stats[0] & 1023) == 0 and _now() > deadline):

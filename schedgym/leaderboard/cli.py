@@ -112,6 +112,8 @@ def emit(
     cells = report.summarise(rows, spec)
     title = f"{spec.name} / {suite} ({len({r.instance for r in rows})} instances)"
     text = report.markdown(cells, spec, title)
+    if any(report.capacity_of(spec, name) is not None for name in {r.instance for r in rows}):
+        text += "\n" + report.per_instance(rows, spec)  # memory ``pack``: fits, peak, seconds
     failed = report.failures(rows)
     typer.echo(text + ("\n" + failed + "\n" if failed else ""))
     writers: dict[Path, Callable[[Path], None]] = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schedgym.core.errors import InstanceFormatError
+from schedgym.core.errors import InstanceFormatError, SchedGymError
 from schedgym.core.files import optional_float, read_records_csv
 from schedgym.core.problem import Problem, Score
 from schedgym.leaderboard.store import ROW_COLUMNS, Row
@@ -235,6 +235,55 @@ def markdown(cells: Sequence[Cell], spec: Problem, title: str, detail: bool = Tr
             out.append("\nDetail:\n")
             out.append(_table(header, body, 2))
     return "\n".join(out) + "\n"
+
+
+def capacity_of(spec: Problem, instance: str) -> float | None:
+    """The capacity a ``pack`` memory instance must fit within, else ``None`` (any problem)."""
+    try:
+        loaded = spec.load(instance)
+    except SchedGymError:  # a name the problem no longer loads: no capacity column
+        return None
+    capacity = getattr(loaded, "capacity", None)
+    return (
+        float(capacity)
+        if capacity is not None and getattr(loaded, "variant", "") == "pack"
+        else None
+    )
+
+
+def _number(value: float) -> str:
+    """An integral value in full (peak bytes), else 6 significant digits."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
+def per_instance(rows: Sequence[Row], spec: Problem) -> str:
+    """Markdown: per instance and time limit, each solver's objective and seconds (the first
+    seed and repeat), and whether it fits where the instance has a capacity (memory ``pack``)."""
+    solvers = list(dict.fromkeys(r.solver for r in rows))
+    first: dict[tuple[str, float | None, str], Row] = {}
+    for r in sorted(rows, key=lambda r: (r.seed, r.repeat)):
+        first.setdefault((r.instance, r.time_limit, r.solver), r)
+    keys = list(dict.fromkeys((r.instance, r.time_limit) for r in rows))
+    caps = {name: capacity_of(spec, name) for name, _ in keys}
+    fits = any(c is not None for c in caps.values())
+    header = ["instance", "limit"] + [
+        f"`{s}` {col}" for s in solvers for col in (spec.objective_name, *(["fits"] * fits), "s")
+    ]
+    body = []
+    for name, limit in keys:
+        cells = [name, fmt_limit(limit)]
+        for solver in solvers:
+            r = first.get((name, limit, solver))
+            value = None if r is None else r.objective
+            cells.append("-" if value is None else _number(value))
+            if fits:
+                cap = caps[name]
+                cells.append(
+                    "-" if value is None or cap is None else "yes" if value <= cap else "no"
+                )
+            cells.append("-" if r is None else f"{r.wall_time_s:.2f}")
+        body.append(cells)
+    return "Per instance:\n\n" + _table(header, body, 2) + "\n"
 
 
 def failures(rows: Iterable[Row], limit: int = 20) -> str:

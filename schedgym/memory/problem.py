@@ -11,6 +11,7 @@ from typing import Any
 from schedgym.core.generated import dataclass_fingerprint
 from schedgym.core.problem import Demo, Problem, Sampler, Score, TrainingHooks
 from schedgym.datasets import memory as shipped
+from schedgym.datasets.memory import minimalloc
 from schedgym.memory.formats import read_instance
 from schedgym.memory.generator import AssignGenerator
 from schedgym.memory.instance import MemoryInstance
@@ -44,6 +45,36 @@ def read_file(
     return _settled(read_instance(Path(path), capacity), None, variant)
 
 
+class MemoryDataset:
+    """The shipped suites (``pack``, ``pack-hard``, ``assign``) and MiniMalloc's eleven
+    benchmarks ``minimalloc-A`` .. ``minimalloc-K`` (the named suite ``minimalloc``)."""
+
+    def load(self, name: str) -> MemoryInstance:
+        """The shipped or MiniMalloc instance ``name``."""
+        return minimalloc.load(name) if minimalloc.has_instance(name) else shipped.load(name)
+
+    def has_instance(self, name: str) -> bool:
+        """Whether ``name`` is shipped or one of MiniMalloc's benchmarks."""
+        return minimalloc.has_instance(name) or shipped.has_instance(name)
+
+    def suite(self, name: str) -> list[str]:
+        """Instance names of a shipped suite (or one instance)."""
+        return [name] if minimalloc.has_instance(name) else shipped.suite(name)
+
+    def suite_names(self) -> list[str]:
+        """Every shipped suite name."""
+        return shipped.suite_names()
+
+    def reference(self, name: str) -> float | None:
+        """The shipped reference; for a MiniMalloc benchmark its peak live load."""
+        return (
+            minimalloc.reference(name) if minimalloc.has_instance(name) else shipped.reference(name)
+        )
+
+
+DATASET = MemoryDataset()
+
+
 @dataclass(frozen=True)
 class ConfiguredDataset:
     """The shipped data loaded under a capacity and variant: same names and suites, no
@@ -54,15 +85,15 @@ class ConfiguredDataset:
 
     def load(self, name: str) -> MemoryInstance:
         """The shipped instance ``name`` under this capacity and variant."""
-        return _settled(shipped.load(name), self.capacity, self.variant)
+        return _settled(DATASET.load(name), self.capacity, self.variant)
 
     def has_instance(self, name: str) -> bool:
         """Whether ``name`` is shipped."""
-        return shipped.has_instance(name)
+        return DATASET.has_instance(name)
 
     def suite(self, name: str) -> list[str]:
         """Instance names of a shipped suite."""
-        return shipped.suite(name)
+        return DATASET.suite(name)
 
     def suite_names(self) -> list[str]:
         """Every shipped suite name."""
@@ -114,8 +145,9 @@ def size_group(instance: MemoryInstance) -> str:
 
 #: Metric: the validator's objective (peak bytes for ``pack``, modelled time for ``assign``),
 #: minimised. Score: the mean gap (%) to the shipped reference (the optimum peak for ``pack``,
-#: the all-fast modelled time, a lower bound, for ``assign``). Frozen suites: ``pack``,
-#: ``pack-hard``, ``assign``.
+#: the all-fast modelled time, a lower bound, for ``assign``; the peak live load for MiniMalloc's
+#: benchmarks). Frozen suites: ``pack``, ``pack-hard``, ``assign`` and the named suite
+#: ``minimalloc`` (MiniMalloc's eleven benchmarks A..K, capacity 1 MiB).
 PROBLEM = Problem(
     name="memory",
     title="Memory mapping",
@@ -124,7 +156,7 @@ PROBLEM = Problem(
     objective_name="objective",
     direction="min",
     schedule_type=MemoryMapping,
-    dataset=shipped,
+    dataset=DATASET,
     load_file=read_file,
     validate=_objective,
     write_schedule=_write,
@@ -134,6 +166,7 @@ PROBLEM = Problem(
     fingerprint=dataclass_fingerprint,
     scores=(Score.gap(),),
     demo=Demo("assign", ("first-fit", "best-fit", "size-desc", "xla-greedy", "cpsat"), (0.25, 1.0)),
+    named_suites={"minimalloc": minimalloc.NAMES},
     stamp=_stamp,
     configure=configure,
     sampler=Sampler(
