@@ -83,6 +83,7 @@ def test_auto_reward_scale_is_profit_in_full_flights_per_aircraft() -> None:
     with pytest.raises(ValueError, match="reward_scale"):
         FleetSchedulingEnv(small(), reward_scale="big")  # type: ignore[arg-type]
 
+
 def test_invalid_action_refused_with_penalty_and_strict_mode() -> None:
     env = FleetSchedulingEnv(small(), invalid_penalty=2.5)
     env.reset(seed=0)

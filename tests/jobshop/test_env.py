@@ -124,6 +124,7 @@ def test_auto_reward_scale_divides_by_the_lower_bound() -> None:
     with pytest.raises(ValueError, match="reward_scale"):
         JobShopEnv("ft06", reward_scale="big")  # type: ignore[arg-type]
 
+
 def test_observation_layout() -> None:
     env = JobShopEnv("ft06", max_jobs=8, max_machines=7)
     obs, _ = env.reset(seed=0)

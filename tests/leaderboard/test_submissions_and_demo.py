@@ -36,7 +36,7 @@ def test_an_incomplete_entry_is_refused(tmp_path: Path) -> None:
 def test_demo_prints_tables_and_writes_plots(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    solvers = "spt,mwkr,cpsat,heft,peft,first-fit,xla-greedy,greedy"
+    solvers = "spt,mwkr,cpsat,heft,peft,first-fit,xla-greedy,greedy,least-loaded"
     args = ["--out", str(tmp_path), "--time-limits", "0.05,0.1", "--solvers", solvers]
     assert demo.main(args) == 0
     out = capsys.readouterr().out

@@ -135,6 +135,7 @@ def test_auto_reward_scale_divides_by_the_critical_path() -> None:
     with pytest.raises(ValueError, match="reward_scale"):
         SoCDAGEnv("topcuoglu", reward_scale="big")  # type: ignore[arg-type]
 
+
 def test_heft_policy_through_env_equals_heft() -> None:
     for source in ("topcuoglu", "rand-12x3-03", "ds3-wifi-rx"):
         env = SoCDAGEnv(source)
