@@ -1,11 +1,14 @@
 """PPO env steps per second on 15x15 job shops (CPU, one torch thread), three ways side by side
 in one process, with where the time goes (env, network forward while collecting, PPO update):
 
-* ``engine``: schedgym's training engine (``schedgym train --method ppo``): ``n_envs`` envs
-  stepped in lockstep (:mod:`agents.envs`), one batched graph-network call per step, the
-  shipped graph policy (:class:`agents.policy.GraphPointerPolicy`);
-* ``one env (before)``: the same policy with SB3 MaskablePPO on one env, as training ran before
-  the engine;
+* ``engine``: schedgym's training engine as ``schedgym train --env jobshop --method ppo`` runs
+  it: ``n_envs`` envs stepped in lockstep (:mod:`agents.envs`), one batched graph-network call
+  per step, the graph policy (:class:`agents.policy.GraphPointerPolicy`) with the architecture
+  of the shipped PPO config (``experiments/configs/jobshop_ppo.yaml``);
+* ``engine, 3x64 network``: the same engine with the network of the path before it (GIN, 3
+  layers of 64), to separate what batching gives from what the network gives;
+* ``one env (before)``: the 3x64 graph policy with SB3 MaskablePPO on one env, as training ran
+  before the engine;
 * ``plain MLP``: SB3 ``MaskablePPO("MultiInputPolicy")`` on one env, what a user starts from.
 
 Each arm collects the same number of decisions per update (``--rollout``) and runs the same
@@ -32,6 +35,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 import schedgym  # noqa: F401  (registers the envs)
+from agents.command import CONFIG_DIR
 from agents.config import TrainConfig
 from agents.envs import make_vec_env
 from agents.policy import GraphPointerPolicy
@@ -137,13 +141,20 @@ def main() -> None:
     def one_env() -> gym.Env[Any, Any]:
         return TimedEnv(gym.make("schedgym/JobShop-v0", num_jobs=args.size, num_machines=args.size))
 
-    graph = {"conv": "gin", "hidden": 64, "layers": 3}
+    old_net = {"conv": "gin", "hidden": 64, "layers": 3, "head_hidden": 64}
+    shipped = TrainConfig.from_yaml(CONFIG_DIR / "jobshop_ppo.yaml").arch
+    wide = make_vec_env(config, size)
+    wide.envs = [TimedEnv(e) for e in wide.envs]  # type: ignore[attr-defined]
+    label = ", ".join(f"{k}={v}" for k, v in shipped.items() if k in ("hidden", "layers", "skip"))
     rows = {
-        f"engine ({args.envs} envs in lockstep)": measure(
-            GraphPointerPolicy, engine, args.steps, args.rollout // args.envs, graph
+        f"engine ({args.envs} envs, {label})": measure(
+            GraphPointerPolicy, engine, args.steps, args.rollout // args.envs, dict(shipped)
+        ),
+        f"engine ({args.envs} envs, 3x64 network)": measure(
+            GraphPointerPolicy, wide, args.steps, args.rollout // args.envs, old_net
         ),
         "one env (before)": measure(
-            GraphPointerPolicy, DummyVecEnv([one_env]), args.steps, args.rollout, graph
+            GraphPointerPolicy, DummyVecEnv([one_env]), args.steps, args.rollout, old_net
         ),
         "plain MLP (MultiInputPolicy, one env)": measure(
             "MultiInputPolicy", DummyVecEnv([one_env]), args.steps, args.rollout, {}
@@ -155,13 +166,13 @@ def main() -> None:
         f"PPO on {args.size}x{args.size} JobShop-v0, CPU, torch threads {torch.get_num_threads()}"
     )
     print(
-        f"{'arm':<40} {'steps/s':>8} {'x before':>9} {'x MLP':>6} {'env':>6} {'forward':>8} "
+        f"{'arm':<48} {'steps/s':>8} {'x before':>9} {'x MLP':>6} {'env':>6} {'forward':>8} "
         f"{'update':>7}"
     )
     for name, r in rows.items():
         rate = r["steps"] / r["wall"]
         print(
-            f"{name:<40} {rate:>8,.0f} {rate / (before['steps'] / before['wall']):>8.1f}x "
+            f"{name:<48} {rate:>8,.0f} {rate / (before['steps'] / before['wall']):>8.1f}x "
             f"{rate / (mlp['steps'] / mlp['wall']):>5.2f}x {r['env'] / r['wall']:>6.1%} "
             f"{r['forward'] / r['wall']:>8.1%} {r['update'] / r['wall']:>7.1%}"
         )
