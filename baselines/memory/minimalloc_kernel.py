@@ -167,7 +167,7 @@ def _expand(a: int, z: int, o_last: int, r_last: int, target: int, st: tuple, st
         if o < o_last or (o == o_last and tie[single] < r_last) or o + sizes[single] > target:
             return 0, 0, h  # it cannot rest on anything here (so it could sit lower), or too high
         return 2, single, h
-    if _failed_before(np.int64(h), o_last, r_last, cache):
+    if _failed_before(np.int64(h), o_last, r_last, cache):  # type: ignore[arg-type]  # numba int64
         return 0, 0, h  # this state failed before, with a floor no higher
     if not _infer(a, z, o_last, r_last, target, st, state, memo, stamp):
         return 0, 0, h

@@ -273,15 +273,15 @@ def per_instance(rows: Sequence[Row], spec: Problem) -> str:
     for name, limit in keys:
         cells = [name, fmt_limit(limit)]
         for solver in solvers:
-            r = first.get((name, limit, solver))
-            value = None if r is None else r.objective
+            found = first.get((name, limit, solver))
+            value = None if found is None else found.objective
             cells.append("-" if value is None else _number(value))
             if fits:
                 cap = caps[name]
                 cells.append(
                     "-" if value is None or cap is None else "yes" if value <= cap else "no"
                 )
-            cells.append("-" if r is None else f"{r.wall_time_s:.2f}")
+            cells.append("-" if found is None else f"{found.wall_time_s:.2f}")
         body.append(cells)
     return "Per instance:\n\n" + _table(header, body, 2) + "\n"
 
