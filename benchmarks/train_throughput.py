@@ -4,15 +4,15 @@ in one process, with where the time goes (env, network forward while collecting,
 * ``engine``: schedgym's training engine as ``schedgym train --env jobshop --method ppo`` runs
   it: ``n_envs`` envs stepped in lockstep (:mod:`agents.envs`), one batched graph-network call
   per step, the graph policy (:class:`agents.policy.GraphPointerPolicy`) with the architecture
-  of the shipped PPO config (``experiments/configs/jobshop_ppo.yaml``);
+  and the number of epochs of the shipped PPO config (``experiments/configs/jobshop_ppo.yaml``);
 * ``engine, 3x64 network``: the same engine with the network of the path before it (GIN, 3
   layers of 64), to separate what batching gives from what the network gives;
 * ``one env (before)``: the 3x64 graph policy with SB3 MaskablePPO on one env, as training ran
   before the engine;
 * ``plain MLP``: SB3 ``MaskablePPO("MultiInputPolicy")`` on one env, what a user starts from.
 
-Each arm collects the same number of decisions per update (``--rollout``) and runs the same
-epochs and minibatch size::
+Each arm collects the same number of decisions per update (``--rollout``) and uses the same
+minibatch size; the other arms run 4 epochs per update::
 
     OMP_NUM_THREADS=1 python benchmarks/train_throughput.py --steps 8192
 """
@@ -88,7 +88,12 @@ class RolloutClock(BaseCallback):
 
 
 def measure(
-    policy: Any, venv: VecEnv, steps: int, n_steps: int, policy_kwargs: dict[str, Any]
+    policy: Any,
+    venv: VecEnv,
+    steps: int,
+    n_steps: int,
+    policy_kwargs: dict[str, Any],
+    n_epochs: int = 4,
 ) -> dict[str, float]:
     """Train for ``steps`` env steps; wall time split into env, forward and update."""
     TimedEnv.seconds = 0.0
@@ -98,7 +103,7 @@ def measure(
             venv,
             n_steps=n_steps,
             batch_size=256,
-            n_epochs=4,
+            n_epochs=n_epochs,
             gamma=1.0,
             learning_rate=1e-3,
             policy_kwargs=policy_kwargs,
@@ -142,13 +147,15 @@ def main() -> None:
         return TimedEnv(gym.make("schedgym/JobShop-v0", num_jobs=args.size, num_machines=args.size))
 
     old_net = {"conv": "gin", "hidden": 64, "layers": 3, "head_hidden": 64}
-    shipped = TrainConfig.from_yaml(CONFIG_DIR / "jobshop_ppo.yaml").arch
+    default = TrainConfig.from_yaml(CONFIG_DIR / "jobshop_ppo.yaml")
+    shipped, epochs = default.arch, default.ppo.n_epochs
     wide = make_vec_env(config, size)
     wide.envs = [TimedEnv(e) for e in wide.envs]  # type: ignore[attr-defined]
     label = ", ".join(f"{k}={v}" for k, v in shipped.items() if k in ("hidden", "layers", "skip"))
+    label += f", {epochs} epochs"
     rows = {
         f"engine ({args.envs} envs, {label})": measure(
-            GraphPointerPolicy, engine, args.steps, args.rollout // args.envs, dict(shipped)
+            GraphPointerPolicy, engine, args.steps, args.rollout // args.envs, dict(shipped), epochs
         ),
         f"engine ({args.envs} envs, 3x64 network)": measure(
             GraphPointerPolicy, wide, args.steps, args.rollout // args.envs, old_net
@@ -166,13 +173,13 @@ def main() -> None:
         f"PPO on {args.size}x{args.size} JobShop-v0, CPU, torch threads {torch.get_num_threads()}"
     )
     print(
-        f"{'arm':<48} {'steps/s':>8} {'x before':>9} {'x MLP':>6} {'env':>6} {'forward':>8} "
+        f"{'arm':<58} {'steps/s':>8} {'x before':>9} {'x MLP':>6} {'env':>6} {'forward':>8} "
         f"{'update':>7}"
     )
     for name, r in rows.items():
         rate = r["steps"] / r["wall"]
         print(
-            f"{name:<48} {rate:>8,.0f} {rate / (before['steps'] / before['wall']):>8.1f}x "
+            f"{name:<58} {rate:>8,.0f} {rate / (before['steps'] / before['wall']):>8.1f}x "
             f"{rate / (mlp['steps'] / mlp['wall']):>5.2f}x {r['env'] / r['wall']:>6.1%} "
             f"{r['forward'] / r['wall']:>8.1%} {r['update'] / r['wall']:>7.1%}"
         )
