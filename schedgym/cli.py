@@ -304,12 +304,13 @@ def suites(problem: ProblemOpt = "jobshop") -> None:
 @app.command()
 @handles_errors
 def solvers(problem: ProblemOpt = "jobshop") -> None:
-    """List the solvers registered for a problem (entry-point group schedgym.solvers)."""
-    from schedgym.core.solver import available_solvers
+    """List the solvers registered for a problem (entry-point group schedgym.solvers): name,
+    tab, the first line of its docstring."""
+    from schedgym.core.solver import available_solvers, solver_summary
 
     get_problem(problem)
     for name in available_solvers(problem):
-        typer.echo(name)
+        typer.echo(f"{name}\t{solver_summary(problem, name)}")
 
 
 @app.command()

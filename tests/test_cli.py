@@ -307,8 +307,9 @@ def test_listings() -> None:
     assert suites.stdout == run("leaderboard", "suites", "--problem", "jobshop").stdout
     solvers = run("solvers", "--problem", "jobshop")
     assert solvers.exit_code == 0
-    names = solvers.stdout.split()
-    assert {"spt", "mwkr", "test-serial"} <= set(names)
+    rows = dict(line.split("\t", 1) for line in solvers.stdout.splitlines())
+    assert {"spt", "mwkr", "test-serial"} <= set(rows)
+    assert rows["spt"] == "Shortest processing time first."  # the docstring's first line
 
 
 def test_solver_options_reach_the_rules_and_cpsat_refuses_dynamics(tmp_path: Path) -> None:

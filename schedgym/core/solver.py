@@ -129,6 +129,24 @@ def available_solvers(problem: str) -> list[str]:
     return sorted(k[len(prefix) :] for k in keys if k.startswith(prefix))
 
 
+def solver_summary(problem: str, name: str) -> str:
+    """The first line of solver ``name``'s docstring (its class or factory), or ``""``.
+
+    Imports the solver's module (an agent's pulls in torch) but builds nothing."""
+    key = f"{problem}.{name}"
+    factory: Any = _LOCAL.get(key)
+    if factory is None:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name == key:
+                try:
+                    factory = ep.load()
+                except Exception:  # a broken plugin still lists, without its summary
+                    return ""
+                break
+    doc = getattr(factory, "__doc__", None) or ""
+    return doc.strip().splitlines()[0].strip() if doc.strip() else ""
+
+
 def load_solver(problem: str, name: str, **options: Any) -> Any:
     """Instantiate the solver ``name`` for ``problem`` with keyword ``options``.
 
