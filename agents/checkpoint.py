@@ -48,7 +48,14 @@ FORMAT = "schedgym-agent/1"
 _ALIASES = ("pi_features_extractor.", "vf_features_extractor.")
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 """Where the shipped checkpoints live (``<problem>_gnn.pt``)."""
-DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "jobshop_gnn.pt"
+
+
+def default_checkpoint(problem: str) -> Path:
+    """The shipped checkpoint of ``problem``'s graph agent."""
+    return CHECKPOINT_DIR / f"{problem}_gnn.pt"
+
+
+DEFAULT_CHECKPOINT = default_checkpoint("jobshop")
 MAX_CHECKPOINT_BYTES = 1 << 30
 """Largest checkpoint file read (1 GiB; the shipped one is well under 1 MiB)."""
 ARCH_LIMITS: dict[str, tuple[int, int]] = {

@@ -30,9 +30,9 @@ import numpy as np
 import torch
 
 from agents.checkpoint import (
-    CHECKPOINT_DIR,
     CheckpointError,
     checkpoint_file,
+    default_checkpoint,
     load_checkpoint,
     policy_from_payload,
 )
@@ -45,11 +45,6 @@ from schedgym.problems import get_problem
 @lru_cache(maxsize=4)
 def _cached_policy(path: str, resolved: str, version: tuple[int, int]) -> GraphPointerPolicy:
     return policy_from_payload(load_checkpoint(path), source=path)
-
-
-def default_checkpoint(problem: str) -> Path:
-    """The shipped checkpoint of ``problem``'s graph agent."""
-    return CHECKPOINT_DIR / f"{problem}_gnn.pt"
 
 
 def load_policy(

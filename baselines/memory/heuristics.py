@@ -129,10 +129,10 @@ class XlaGreedy(GreedyHeuristic):
     best = True
 
     def order(self, instance: MemoryInstance) -> np.ndarray:
-        ranked = visiting_order(instance, "benefit")
         if instance.variant == "pack":
-            return ranked
+            return visiting_order(instance, "benefit")
         benefit = CostModel(instance).isolated_benefit()
+        ranked = visiting_order(instance, "benefit", benefit)
         return ranked[benefit[ranked] > 0]
 
     def offsets(self, instance: MemoryInstance) -> np.ndarray:

@@ -48,13 +48,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.fleet.dynamics import Realisation, realise
 from schedgym.fleet.generator import FleetGenerator, SizeRange, default_scenario
 from schedgym.fleet.instance import FleetScenario
@@ -89,7 +90,7 @@ class FleetSchedulingEnv(gym.Env):
         closures: bool = True,
         downtime: bool = True,
         realisation: Realisation | None = None,
-        reward_scale: float | Literal["auto"] = 1.0,
+        reward_scale: RewardScale = 1.0,
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -114,10 +115,8 @@ class FleetSchedulingEnv(gym.Env):
         self.realisation = realisation
         self.max_ports = max_vertiports or default_ports
         self.max_aircraft = max_aircraft or default_fleet
-        if reward_scale != "auto" and not isinstance(reward_scale, int | float):
-            raise ValueError(f"reward_scale must be a number or 'auto', got {reward_scale!r}")
-        self.reward_scale = reward_scale
-        self._scale = 1.0 if reward_scale == "auto" else float(reward_scale)
+        self.reward_scale = checked_reward_scale(reward_scale)
+        self._scale = 1.0  # set per episode at reset
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
@@ -166,8 +165,8 @@ class FleetSchedulingEnv(gym.Env):
         self._sim = FleetSimulator(scenario, day)
         self._observer.reset(self._sim)
         self._observer.refresh()
-        if self.reward_scale == "auto":
-            self._scale = 1.0 / (self._observer.margin_scale * max(scenario.num_aircraft, 1))
+        unit = self._observer.margin_scale * max(scenario.num_aircraft, 1)
+        self._scale = episode_scale(self.reward_scale, unit)
         info = {"scenario": scenario.name, "day_seed": day.seed, **self._where()}
         return self._observer.buffer.observation(), info
 

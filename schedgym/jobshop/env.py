@@ -38,13 +38,14 @@ Version history: v0 — first release.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.generator import JobShopGenerator
 from schedgym.jobshop.instance import JobShopInstance
@@ -80,7 +81,7 @@ class JobShopEnv(gym.Env):
         mttr: float = 20.0,
         blocking: bool = False,
         swaps: bool = True,
-        reward_scale: float | Literal["auto"] = 1.0,
+        reward_scale: RewardScale = 1.0,
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -102,10 +103,8 @@ class JobShopEnv(gym.Env):
         self.max_jobs = max_jobs or default_jobs
         self.max_ops = max_machines or default_ops
         self.dynamics = DynamicsConfig(duration_noise, arrival_mean, mtbf, mttr, blocking, swaps)
-        if reward_scale != "auto" and not isinstance(reward_scale, int | float):
-            raise ValueError(f"reward_scale must be a number or 'auto', got {reward_scale!r}")
-        self.reward_scale = reward_scale
-        self._scale = 1.0 if reward_scale == "auto" else float(reward_scale)
+        self.reward_scale = checked_reward_scale(reward_scale)
+        self._scale = 1.0  # set per episode at reset
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
@@ -131,8 +130,7 @@ class JobShopEnv(gym.Env):
         self._sim = JobShopSimulator(instance, self.dynamics, self.np_random)
         self._observer.reset(self._sim)
         self._observer.refresh()
-        if self.reward_scale == "auto":
-            self._scale = 1.0 / max(self._observer.time_scale, 1e-9)
+        self._scale = episode_scale(self.reward_scale, max(self._observer.time_scale, 1e-9))
         self._estimate = 0.0
         return self._observer.buffer.observation(), {"instance": instance.name}
 

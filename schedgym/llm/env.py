@@ -53,6 +53,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.rewards import RewardScale, episode_scale
 from schedgym.llm.generator import IntRange, ServingGenerator
 from schedgym.llm.instance import BLOCK_TOKENS, ServingInstance
 from schedgym.llm.observation import ServingObserver, observation_space
@@ -78,7 +79,7 @@ class LLMServingEnv(gym.Env):
         policy: Literal["vllm", "orca", "sarathi"] = "vllm",
         max_replicas: int | None = None,
         max_requests: int | None = None,
-        reward_scale: float | Literal["auto"] = "auto",
+        reward_scale: RewardScale = "auto",
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -133,7 +134,7 @@ class LLMServingEnv(gym.Env):
             j = int(np.flatnonzero(~self._fits.any(axis=1))[0])
             raise ValueError(f"request {j} of {instance.name} fits in no replica's KV cache")
         n = instance.num_requests
-        self._scale = 1.0 / n if self.reward_scale == "auto" else float(self.reward_scale)
+        self._scale = episode_scale(self.reward_scale, n)
         self._next = 0  # next request to arrive
         self._ask: deque[int] = deque()  # requests to decide at the current time
         self._held: list[int] = []  # waited requests, asked again at the next event

@@ -56,6 +56,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.rewards import RewardScale, episode_scale
 from schedgym.memory.cost import CostModel
 from schedgym.memory.generator import AssignGenerator, PackGenerator, SizeRange, UniformGenerator
 from schedgym.memory.instance import MemoryInstance, check_variant
@@ -85,7 +86,7 @@ class MemoryMappingEnv(gym.Env):
         max_buffers: int | None = None,
         max_candidates: int = 16,
         max_degree: int = 8,
-        reward_scale: float | Literal["auto"] = "auto",
+        reward_scale: RewardScale = "auto",
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -148,18 +149,16 @@ class MemoryMappingEnv(gym.Env):
         self.instance = instance
         assign = instance.variant == "assign"
         self._state = PlacementState(instance, instance.capacity if assign else None)
-        self._visit = visiting_order(instance, self.order)
         self._pos = 0
         self._cost = CostModel(instance)
+        benefit = self._cost.isolated_benefit()
+        self._visit = visiting_order(instance, self.order, benefit)
         self._fast_read = self._cost.read_total.copy()
         self._fast_write = self._cost.write_total.copy()
         self._all_slow = self._cost.all_slow_time()
         self._estimate = 0.0
-        if self.reward_scale == "auto":
-            self._scale = 1.0 / (self._all_slow if assign else instance.capacity)
-        else:
-            self._scale = float(self.reward_scale)
-        benefit = self._cost.isolated_benefit()
+        unit = self._all_slow if assign else instance.capacity
+        self._scale = episode_scale(self.reward_scale, unit)
         self._observer.reset(instance, self._visit, benefit, assign)
         self._prepare()
         return self._observer.buffer.observation(), {"instance": instance.name}

@@ -131,19 +131,23 @@ class PlacementState:
         return np.where(self.placed, self.offsets, SLOW)
 
 
-def visiting_order(instance: MemoryInstance, order: str) -> np.ndarray:
+def visiting_order(
+    instance: MemoryInstance, order: str, benefit: np.ndarray | None = None
+) -> np.ndarray:
     """Buffer indices in a documented order.
 
     ``"start"``: live-range order, by start, then longer live range, then larger size, then
     index; ``"size"``: by size descending, then start, then index; ``"benefit"``: XLA's
     memory-space-assignment order, isolated benefit / sqrt(size) descending, then index
-    (``assign``; for ``pack``, which has no benefit, the same as ``"size"``).
+    (``assign``; for ``pack``, which has no benefit, the same as ``"size"``). ``benefit``: the
+    buffers' isolated benefits (:meth:`CostModel.isolated_benefit`) when the caller has them.
     """
     n = np.arange(instance.num_buffers)
     if order == "benefit":
         if instance.variant == "pack":
             return visiting_order(instance, "size")
-        benefit = CostModel(instance).isolated_benefit()
+        if benefit is None:
+            benefit = CostModel(instance).isolated_benefit()
         return np.lexsort((n, -benefit / np.sqrt(instance.sizes)))
     length = instance.ends - instance.starts
     if order == "start":

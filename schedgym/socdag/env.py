@@ -54,6 +54,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
 from schedgym.socdag.generator import SoCDAGGenerator
@@ -114,7 +115,7 @@ class SoCDAGEnv(gym.Env):
         max_tasks: int | None = None,
         max_pes: int | None = None,
         max_edges: int | None = None,
-        reward_scale: float | Literal["auto"] = 1.0,
+        reward_scale: RewardScale = 1.0,
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
@@ -125,10 +126,8 @@ class SoCDAGEnv(gym.Env):
             raise ValueError(f"mode must be 'static' or 'stream', got {mode!r}")
         self.mode = mode
         self.insertion = insertion
-        if reward_scale != "auto" and not isinstance(reward_scale, int | float):
-            raise ValueError(f"reward_scale must be a number or 'auto', got {reward_scale!r}")
-        self.reward_scale = reward_scale
-        self._scale = 1.0 if reward_scale == "auto" else float(reward_scale)
+        self.reward_scale = checked_reward_scale(reward_scale)
+        self._scale = 1.0  # set per episode at reset
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
@@ -196,8 +195,7 @@ class SoCDAGEnv(gym.Env):
             )
         self._observer.reset(self._sim, scale, self.cap)
         self._observer.refresh()
-        if self.reward_scale == "auto":
-            self._scale = 1.0 / max(scale, 1e-9)
+        self._scale = episode_scale(self.reward_scale, max(scale, 1e-9))
         self._progress = self._measure()
         return self._observer.buffer.observation(), {"instance": workload.instance.name}
 
