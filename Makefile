@@ -34,7 +34,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 demo: venv
-	$(BIN)/python -m experiments.demo
+	$(BIN)/python -m schedgym.experiments.demo
 
 clean:
 	rm -rf demo_out build dist .pytest_cache .mypy_cache .ruff_cache

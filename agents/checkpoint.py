@@ -16,8 +16,9 @@ file and the fault (the CLI prints it as one ``error:`` line, exit 2):
 
 * the file: a regular, non-empty file of at most :data:`MAX_CHECKPOINT_BYTES`;
 * the content: readable by the safe loader, a dict of this :data:`FORMAT`;
-* ``arch``: only the keys of :data:`agents.policy.ARCH_KEYS` (missing ones take
-  :data:`~agents.policy.DEFAULT_ARCH`), ``conv``/``pool`` one of the known kinds, integer sizes
+* ``arch``: only the keys of :data:`schedgym.agents.policy.ARCH_KEYS` (missing ones take
+  :data:`~schedgym.agents.policy.DEFAULT_ARCH`), ``conv``/``pool`` one of the known kinds, integer
+  sizes
   within :data:`ARCH_LIMITS` (``heads`` dividing ``hidden`` for GATv2); ``obs``: the two integer
   feature sizes within :data:`OBS_LIMITS`; ``meta``: a dict;
 * ``policy``: a state dict of dense CPU tensors, all finite, with exactly the keys, shapes and
@@ -38,8 +39,8 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from agents.encoders import CONV_KINDS, POOL_KINDS
-from agents.policy import ARCH_KEYS, DEFAULT_ARCH, GraphPointerPolicy, build_policy
+from schedgym.agents.encoders import CONV_KINDS, POOL_KINDS
+from schedgym.agents.policy import ARCH_KEYS, DEFAULT_ARCH, GraphPointerPolicy, build_policy
 from schedgym.core.errors import InstanceFormatError
 from schedgym.core.files import checked_input_file
 from schedgym.core.graph_obs import graph_observation_space
@@ -270,7 +271,7 @@ def make_payload(
     return {
         "format": FORMAT,
         "arch": dict(policy.arch),
-        "obs": obs_dims(policy.observation_space),  # type: ignore[arg-type]
+        "obs": obs_dims(policy.observation_space),
         "policy": policy_state(policy),
         "meta": dict(meta or {}),
         **extra,

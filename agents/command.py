@@ -1,7 +1,7 @@
 """What ``schedgym train`` calls (the ``schedgym.trainers`` entry point ``default``).
 
-:func:`train_command` trains one config, a sweep of it (:mod:`agents.sweep`), or a fleet
-evolution-strategies config (:mod:`agents.fleet.es`).
+:func:`train_command` trains one config, a sweep of it (:mod:`schedgym.agents.sweep`), or a fleet
+evolution-strategies config (:mod:`schedgym.agents.fleet.es`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from typing import Any
 
 import yaml
 
-from agents.config import (
+from schedgym.agents.config import (
     ConfigError,
     TrainConfig,
     problem_of,
     read_config_mapping,
     resolve_env_id,
 )
-from agents.sweep import run_sweep, sweep_configs, sweep_table
-from agents.train import FLEET_ENV, apply_overrides, evolution_config, train
+from schedgym.agents.sweep import run_sweep, sweep_configs, sweep_table
+from schedgym.agents.train import FLEET_ENV, apply_overrides, evolution_config, train
 
 #: The shipped configs, one per problem and method: ``<problem>_<method>.yaml``.
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "experiments" / "configs"
@@ -80,14 +80,14 @@ def train_command(
     its grid runs through Ray Tune when Ray is installed (one CPU and one torch thread per trial,
     on a local Ray or the cluster at ``ray_address``), else one run after another, and the
     results are printed as one table. A fleet ``method: es`` config trains the compiled fleet
-    agent (:mod:`agents.fleet.es`). Returns the best checkpoint of each run.
+    agent (:mod:`schedgym.agents.fleet.es`). Returns the best checkpoint of each run.
     """
     if method == "es" or (config is not None and evolution_config(config)):
         if env not in (None, "fleet", FLEET_ENV) or sweep is not None:
             raise ConfigError(f"{config}: method 'es' trains {FLEET_ENV} only, without sweeps")
         if config is None:
             raise ConfigError("method 'es' needs --config (e.g. experiments/configs/fleet_es.yaml)")
-        from agents.fleet.es import FleetTrainConfig, train_fleet
+        from schedgym.agents.fleet.es import FleetTrainConfig, train_fleet
 
         data = apply_overrides(read_config_mapping(config), overrides)
         es = FleetTrainConfig.from_dict(data, str(config))

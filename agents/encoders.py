@@ -11,9 +11,9 @@ still tells predecessors from successors:
   direction embedding as edge feature.
 
 :class:`GraphFeaturesExtractor` unpads a batch of padded observations (vectorised, see
-:mod:`agents.graph_batch`), runs the node encoder once on the whole batch and pools a graph
+:mod:`schedgym.agents.graph_batch`), runs the node encoder once on the whole batch and pools a graph
 embedding. Its SB3 ``forward`` returns the flat ``[graph_emb, global_emb]`` vector; the policy
-(:mod:`agents.policy`) calls :meth:`GraphFeaturesExtractor.encode` instead to get per-node
+(:mod:`schedgym.agents.policy`) calls :meth:`GraphFeaturesExtractor.encode` instead to get per-node
 embeddings for its pointer head. No weight depends on the number of nodes, edges or actions.
 """
 
@@ -33,7 +33,7 @@ from torch import Tensor, nn
 from torch_geometric.nn import GATv2Conv, global_max_pool, global_mean_pool
 from torch_geometric.utils import spmm, to_torch_csr_tensor
 
-from agents.graph_batch import GraphBatch, ObsTensors, unpad
+from schedgym.agents.graph_batch import GraphBatch, ObsTensors, unpad
 
 ConvKind = Literal["gin", "gatv2"]
 PoolKind = Literal["mean", "meanmax"]

@@ -22,7 +22,7 @@ import torch
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
 
 import schedgym  # noqa: F401  (registers the envs, also in subprocess workers)
-from agents.config import TrainConfig
+from schedgym.agents.config import TrainConfig
 
 
 def _high(value: Any) -> Any:

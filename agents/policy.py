@@ -28,8 +28,8 @@ from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from torch import Tensor, nn
 
-from agents.encoders import ConvKind, GraphFeaturesExtractor, PoolKind
-from agents.graph_batch import ObsTensors, gather_action_features, gather_action_nodes
+from schedgym.agents.encoders import ConvKind, GraphFeaturesExtractor, PoolKind
+from schedgym.agents.graph_batch import ObsTensors, gather_action_features, gather_action_nodes
 
 ARCH_KEYS = ("conv", "hidden", "layers", "heads", "pool", "head_hidden", "skip")
 DEFAULT_ARCH: dict[str, Any] = {
@@ -179,7 +179,7 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
         self, obs: Tensor, deterministic: bool = False, action_masks: np.ndarray | None = None
     ) -> tuple[Tensor, Tensor, Tensor]:
         """Actions, values and log-probabilities (rollout collection)."""
-        tensors: ObsTensors = obs  # type: ignore[assignment]
+        tensors: ObsTensors = obs
         logits, values = self.logits_and_values(tensors)
         assert logits is not None and values is not None
         dist = self._distribution(tensors, logits, action_masks)
@@ -190,7 +190,7 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
         self, obs: Tensor, actions: Tensor, action_masks: Tensor | None = None
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         """Values, log-likelihood of ``actions`` and entropy (PPO update)."""
-        tensors: ObsTensors = obs  # type: ignore[assignment]
+        tensors: ObsTensors = obs
         logits, values = self.logits_and_values(tensors)
         assert logits is not None and values is not None
         dist = self._distribution(tensors, logits, action_masks)
@@ -200,12 +200,12 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
         self, obs: PyTorchObs, action_masks: np.ndarray | None = None
     ) -> MaskableCategoricalDistribution:
         """The masked action distribution (used by ``predict``)."""
-        tensors: ObsTensors = obs  # type: ignore[assignment]
+        tensors: ObsTensors = obs
         return self._distribution(tensors, self.action_logits(tensors), action_masks)
 
     def predict_values(self, obs: PyTorchObs) -> Tensor:
         """State values ``(B, 1)``."""
-        _, values = self.logits_and_values(obs, want_logits=False)  # type: ignore[arg-type]
+        _, values = self.logits_and_values(obs, want_logits=False)
         assert values is not None
         return values
 

@@ -1,6 +1,8 @@
-"""MaskablePPO training of :class:`~agents.policy.GraphPointerPolicy` on any registered problem.
+"""MaskablePPO training of :class:`~schedgym.agents.policy.GraphPointerPolicy` on any registered
+problem.
 
-``n_envs`` curriculum envs (:mod:`agents.envs`) are stepped in lockstep, so each step costs one
+``n_envs`` curriculum envs (:mod:`schedgym.agents.envs`) are stepped in lockstep, so each step
+costs one
 batched graph-network call for all of them and each update sees ``n_steps * n_envs`` decisions.
 A callback moves the curriculum forward, validates greedily on the fixed validation set (masks
 always applied; ``val_score`` in ``metrics.csv``), keeps the best checkpoint, and writes the
@@ -22,12 +24,12 @@ import torch
 from sb3_contrib import MaskablePPO
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.checkpoint import load_checkpoint, load_policy_state, make_payload
-from agents.config import TrainConfig
-from agents.envs import make_vec_env
-from agents.policy import GraphPointerPolicy
-from agents.run import ProgressDisplay, RunFiles, format_metrics
-from agents.validation import Tracker
+from schedgym.agents.checkpoint import load_checkpoint, load_policy_state, make_payload
+from schedgym.agents.config import TrainConfig
+from schedgym.agents.envs import make_vec_env
+from schedgym.agents.policy import GraphPointerPolicy
+from schedgym.agents.run import ProgressDisplay, RunFiles, format_metrics
+from schedgym.agents.validation import Tracker
 
 
 class TrainingCallback(BaseCallback):
@@ -91,7 +93,7 @@ class PPOTrainer:
             device="cpu",
             verbose=0,
         )
-        self.policy: GraphPointerPolicy = self.model.policy  # type: ignore[assignment]
+        self.policy: GraphPointerPolicy = self.model.policy
         if state is not None:
             load_policy_state(self.policy, state["policy"])
             self.policy.optimizer.load_state_dict(state["optimizer"])

@@ -2,7 +2,8 @@
 
 A *chooser* maps a batched observation (and the envs' own ``action_masks()``, always passed) to
 one action per env. :func:`policy_chooser` gives greedy or sampled choices from a
-:class:`~agents.policy.GraphPointerPolicy`; :func:`mwkr_chooser` is the "most work remaining"
+:class:`~schedgym.agents.policy.GraphPointerPolicy`; :func:`mwkr_chooser` is the "most work
+remaining"
 rule read from the observation, used as a reference and as an optional extra label candidate.
 """
 
@@ -16,8 +17,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.graph_batch import obs_to_tensors, pad_observations, stack_observations
-from agents.policy import GraphPointerPolicy
+from schedgym.agents.graph_batch import obs_to_tensors, pad_observations, stack_observations
+from schedgym.agents.policy import GraphPointerPolicy
 
 Obs = dict[str, np.ndarray]
 Chooser = Callable[[Obs, np.ndarray], np.ndarray]
@@ -71,7 +72,7 @@ def policy_chooser(
 def mwkr_chooser(remaining_work_feature: int) -> Chooser:
     """Most work remaining: the legal action whose node has the largest ``remaining_work``.
 
-    Ties go to the lowest action index, like ``baselines.jobshop.rules.MWKR``.
+    Ties go to the lowest action index, like ``schedgym.baselines.jobshop.rules.MWKR``.
     """
 
     def choose(obs: Obs, masks: np.ndarray) -> np.ndarray:

@@ -29,8 +29,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from agents.checkpoint import atomic_save, load_checkpoint
-from agents.config import TrainConfig
+from schedgym.agents.checkpoint import atomic_save, load_checkpoint
+from schedgym.agents.config import TrainConfig
 
 METRICS_COLUMNS = ("step", "wall_s", "env_steps_per_s", "val_score")
 

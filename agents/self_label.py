@@ -23,20 +23,20 @@ import torch
 from torch.nn import functional as F
 from torch.utils.tensorboard import SummaryWriter
 
-from agents.checkpoint import (
+from schedgym.agents.checkpoint import (
     load_checkpoint,
     load_policy_state,
     make_payload,
     numpy_rng_state,
     restore_numpy_rng,
 )
-from agents.config import ConfigError, TrainConfig
-from agents.envs import EnvPool, make_env
-from agents.graph_batch import obs_to_tensors, stack_observations
-from agents.policy import GraphPointerPolicy, build_policy
-from agents.rollout import policy_chooser, replay, run_episodes
-from agents.run import ProgressDisplay, RunFiles, format_metrics
-from agents.validation import Tracker
+from schedgym.agents.config import ConfigError, TrainConfig
+from schedgym.agents.envs import EnvPool, make_env
+from schedgym.agents.graph_batch import obs_to_tensors, stack_observations
+from schedgym.agents.policy import GraphPointerPolicy, build_policy
+from schedgym.agents.rollout import policy_chooser, replay, run_episodes
+from schedgym.agents.run import ProgressDisplay, RunFiles, format_metrics
+from schedgym.agents.validation import Tracker
 from schedgym.core.errors import SchedGymError
 from schedgym.core.solver import Budget, load_solver
 
@@ -80,8 +80,8 @@ class SelfLabelTrainer:
         probe = make_env(config)
         torch.manual_seed(config.seed)  # the initial weights
         self.policy = build_policy(
-            probe.observation_space,  # type: ignore[arg-type]
-            probe.action_space,  # type: ignore[arg-type]
+            probe.observation_space,
+            probe.action_space,
             config.arch,
             settings.learning_rate,
         )

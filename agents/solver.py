@@ -2,13 +2,14 @@
 ``<problem>.ppo-gnn-sample``.
 
 Both load a checkpoint (``agents/checkpoints/<problem>_gnn.pt`` unless ``checkpoint=`` says
-otherwise; read with ``weights_only=True``, see :mod:`agents.checkpoint`) and build the solution
+otherwise; read with ``weights_only=True``, see :mod:`schedgym.agents.checkpoint`) and build the
+solution
 by running the policy through the problem's env (``gym.make(problem.env_id, instance=...)`` with
 the problem's training env options, so the agent sees what it was trained on), so they construct
 the same kind of schedule as the problem's constructive heuristics. Extra keyword options are
 env options (e.g. ``mtbf=200, mttr=20`` for the job shop). A bad checkpoint (missing,
 unreadable, another format or architecture, wrong shapes, NaN weights) raises
-:class:`~agents.checkpoint.CheckpointError` before any solving. The episode of
+:class:`~schedgym.agents.checkpoint.CheckpointError` before any solving. The episode of
 ``budget.seed`` is played (``reset(seed=budget.seed)``: the fleet's day, the job shop's noise).
 
 * ``ppo-gnn``: one greedy rollout (legal masks always applied).
@@ -29,15 +30,15 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.checkpoint import (
+from schedgym.agents.checkpoint import (
     CheckpointError,
     checkpoint_file,
     default_checkpoint,
     load_checkpoint,
     policy_from_payload,
 )
-from agents.policy import GraphPointerPolicy
-from agents.rollout import Chooser, policy_chooser, run_episodes
+from schedgym.agents.policy import GraphPointerPolicy
+from schedgym.agents.rollout import Chooser, policy_chooser, run_episodes
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.problems import get_problem
 
@@ -53,8 +54,9 @@ def load_policy(
     """The policy of ``checkpoint`` (default: ``problem``'s shipped one), cached per file
     version.
 
-    Every fault of the file (see :mod:`agents.checkpoint`), or a ``checkpoint`` that is not a
-    path, raises :class:`~agents.checkpoint.CheckpointError`."""
+    Every fault of the file (see :mod:`schedgym.agents.checkpoint`), or a ``checkpoint`` that is
+    not a
+    path, raises :class:`~schedgym.agents.checkpoint.CheckpointError`."""
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise CheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
     path = Path(checkpoint) if checkpoint is not None else default_checkpoint(problem)

@@ -18,9 +18,9 @@ from typing import Any
 
 import torch
 
-from agents.checkpoint import load_checkpoint
-from agents.config import TrainConfig
-from agents.train import set_dotted, train
+from schedgym.agents.checkpoint import load_checkpoint
+from schedgym.agents.config import TrainConfig
+from schedgym.agents.train import set_dotted, train
 
 
 def best_metrics(checkpoint: Path) -> dict[str, float]:

@@ -2,16 +2,18 @@
 
 Python::
 
-    from agents.train import train
+    from schedgym.agents.train import train
     best = train("experiments/configs/socdag_ppo.yaml")      # -> runs/<name>/best.pt
 
 Shell (rerun the same command after an interrupt, even ``kill -9``, to continue)::
 
     schedgym train --env socdag --method ppo --steps 50000 --run-dir runs/soc
-    python -m agents.train experiments/configs/socdag_ppo.yaml [--fresh] [--set key=value ...]
+    python -m schedgym.agents.train experiments/configs/socdag_ppo.yaml [--fresh] [--set k=v]
 
-``method: ppo`` (:mod:`agents.ppo`) or ``method: self_label`` (:mod:`agents.self_label`); both
-write the run folder described in :mod:`agents.run` and nothing else, unless ``export`` names a
+``method: ppo`` (:mod:`schedgym.agents.ppo`) or ``method: self_label``
+(:mod:`schedgym.agents.self_label`); both
+write the run folder described in :mod:`schedgym.agents.run` and nothing else, unless ``export``
+names a
 file to copy the best checkpoint to (onto a shipped checkpoint only with ``force``).
 """
 
@@ -28,8 +30,8 @@ from typing import Any
 import torch
 import yaml
 
-from agents.config import ConfigError, TrainConfig, read_config_mapping
-from agents.run import RunFiles
+from schedgym.agents.config import ConfigError, TrainConfig, read_config_mapping
+from schedgym.agents.run import RunFiles
 
 SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
@@ -91,11 +93,11 @@ def train(
             f"{cfg.method!r} (use another run folder or --fresh)"
         )
     if cfg.method == "self_label":
-        from agents.self_label import SelfLabelTrainer
+        from schedgym.agents.self_label import SelfLabelTrainer
 
         SelfLabelTrainer(cfg, files, state).run(progress)
     else:
-        from agents.ppo import PPOTrainer
+        from schedgym.agents.ppo import PPOTrainer
 
         PPOTrainer(cfg, files, state).run(progress)
     if target is not None and files.best.is_file():
@@ -110,7 +112,7 @@ FLEET_ENV = "schedgym/FleetScheduling-v0"
 
 def evolution_config(config: str | Path) -> bool:
     """Whether the YAML file ``config`` is a fleet agent run (``method: es``,
-    :mod:`agents.fleet.es`) rather than a graph-neural job-shop run."""
+    :mod:`schedgym.agents.fleet.es`) rather than a graph-neural job-shop run."""
     path = Path(config)
     if not path.is_file():
         return False  # TrainConfig reports the missing file
@@ -143,8 +145,8 @@ def apply_overrides(data: dict[str, Any], items: Sequence[str]) -> dict[str, Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m agents.train CONFIG [--fresh] [--no-progress] [--set key=value ...]``."""
-    parser = argparse.ArgumentParser(prog="python -m agents.train", description=__doc__)
+    """``python -m schedgym.agents.train CONFIG [--fresh] [--no-progress] [--set k=v ...]``."""
+    parser = argparse.ArgumentParser(prog="python -m schedgym.agents.train", description=__doc__)
     parser.add_argument("config", help="YAML config file")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -178,8 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def fleet_main(config: str, overrides: Sequence[str], fresh: bool, progress: bool) -> int:
-    """``main`` for a ``method: es`` config (:mod:`agents.fleet.es`)."""
-    from agents.fleet.es import FleetTrainConfig, train_fleet
+    """``main`` for a ``method: es`` config (:mod:`schedgym.agents.fleet.es`)."""
+    from schedgym.agents.fleet.es import FleetTrainConfig, train_fleet
 
     try:
         data = apply_overrides(read_config_mapping(config), overrides)

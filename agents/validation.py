@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from agents.checkpoint import load_checkpoint, make_payload
-from agents.config import TrainConfig
-from agents.envs import EnvPool
-from agents.policy import GraphPointerPolicy
-from agents.rollout import policy_chooser, run_episodes
-from agents.run import Clock, RunFiles
+from schedgym.agents.checkpoint import load_checkpoint, make_payload
+from schedgym.agents.config import TrainConfig
+from schedgym.agents.envs import EnvPool
+from schedgym.agents.policy import GraphPointerPolicy
+from schedgym.agents.rollout import policy_chooser, run_episodes
+from schedgym.agents.run import Clock, RunFiles
 from schedgym.core.run import run_one
 from schedgym.core.solver import Budget, load_solver
 

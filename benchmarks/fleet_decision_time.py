@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 import schedgym  # noqa: F401  (registers the envs)
-from agents.checkpoint import load_checkpoint
-from agents.graph_batch import obs_to_tensors
-from agents.policy import build_policy
+from schedgym.agents.checkpoint import load_checkpoint
+from schedgym.agents.graph_batch import obs_to_tensors
+from schedgym.agents.policy import build_policy
 from schedgym.core.solver import Budget, load_solver
 from schedgym.fleet.generator import default_scenario
 

@@ -26,7 +26,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
-from baselines.memory.minimalloc import MiniMallocSolver, compile_kernels, perfect_packing
+from schedgym.baselines.memory.minimalloc import MiniMallocSolver, compile_kernels, perfect_packing
 from schedgym.core.solver import Budget
 from schedgym.datasets import memory as shipped
 from schedgym.memory.formats import read_csv

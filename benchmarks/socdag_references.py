@@ -15,8 +15,8 @@ import csv
 import sys
 from pathlib import Path
 
-from baselines.socdag.cpsat import SoCDAGCPSAT
-from baselines.socdag.listsched import HEFT
+from schedgym.baselines.socdag.cpsat import SoCDAGCPSAT
+from schedgym.baselines.socdag.listsched import HEFT
 from schedgym.core.solver import Budget
 from schedgym.datasets import socdag as shipped
 from schedgym.socdag.validate import validate_schedule

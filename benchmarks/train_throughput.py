@@ -2,8 +2,10 @@
 in one process, with where the time goes (env, network forward while collecting, PPO update):
 
 * ``engine``: schedgym's training engine as ``schedgym train --env jobshop --method ppo`` runs
-  it: ``n_envs`` envs stepped in lockstep (:mod:`agents.envs`), one batched graph-network call
-  per step, the graph policy (:class:`agents.policy.GraphPointerPolicy`) with the architecture
+  it: ``n_envs`` envs stepped in lockstep (:mod:`schedgym.agents.envs`), one batched graph-network
+  call
+  per step, the graph policy (:class:`schedgym.agents.policy.GraphPointerPolicy`) with the
+  architecture
   and the number of epochs of the shipped PPO config (``experiments/configs/jobshop_ppo.yaml``);
 * ``engine, 3x64 network``: the same engine with the network of the path before it (GIN, 3
   layers of 64), to separate what batching gives from what the network gives;
@@ -35,10 +37,10 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 import schedgym  # noqa: F401  (registers the envs)
-from agents.command import CONFIG_DIR
-from agents.config import TrainConfig
-from agents.envs import make_vec_env
-from agents.policy import GraphPointerPolicy
+from schedgym.agents.command import CONFIG_DIR
+from schedgym.agents.config import TrainConfig
+from schedgym.agents.envs import make_vec_env
+from schedgym.agents.policy import GraphPointerPolicy
 
 
 class TimedEnv(gym.Wrapper[Any, Any, Any, Any]):

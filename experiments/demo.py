@@ -10,7 +10,7 @@ CSV, a summary JSON (machine, library versions, git commit), the plots (score ve
 budget, per-size-group bars) and the Gantt chart of the best schedule of the suite's first
 instance::
 
-    python -m experiments.demo [--out demo_out] [--workers 1] [--problems jobshop,...]
+    python -m schedgym.experiments.demo [--out demo_out] [--workers 1] [--problems jobshop,...]
         [--solvers spt,cpsat,...] [--time-limits 0.5,2] [--resume]
 """
 

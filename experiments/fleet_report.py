@@ -11,9 +11,9 @@ solver on the toy scenario (compiled kernels and checkpoints loaded); the last c
 GA's mean time by each solver's. With ``--csv`` every finished run is appended at once and
 ``--resume`` skips the runs already there::
 
-    python -m experiments.fleet_report --scenarios 20      # random, greedy, ga and agent
-    python -m experiments.fleet_report --scenarios 20 --solvers greedy,agent --csv r.csv
-    python -m experiments.fleet_report --scenarios 5 --set ga.generations=300
+    python -m schedgym.experiments.fleet_report --scenarios 20      # random, greedy, ga and agent
+    python -m schedgym.experiments.fleet_report --scenarios 20 --solvers greedy,agent --csv r.csv
+    python -m schedgym.experiments.fleet_report --scenarios 5 --set ga.generations=300
 """
 
 from __future__ import annotations

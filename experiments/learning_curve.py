@@ -1,7 +1,7 @@
 """Learning curves of training runs: ``val_score`` against wall minutes (or env steps), from
 each run folder's ``metrics.csv`` (or such a CSV file itself)::
 
-    python -m experiments.learning_curve runs/socdag_ppo runs/socdag_self_label --out curve.png
+    python -m schedgym.experiments.learning_curve runs/socdag_ppo runs/socdag_sl --out curve.png
 
 ``val_score`` is the mean objective ratio to the problem's reference heuristic (lower is better,
 1.0 ties it; see ``agents/validation.py``); the dashed line marks 1.0.

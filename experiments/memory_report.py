@@ -12,9 +12,9 @@ every mapping with the independent validator, and prints markdown tables:
 
 ::
 
-    python -m experiments.memory_report                       # shipped pack, pack-hard, assign
-    python -m experiments.memory_report --suites pack --time-limit 5 --csv runs.csv
-    python -m experiments.memory_report --generate 30 --seed 7   # 30 fresh tight pack instances
+    python -m schedgym.experiments.memory_report  # shipped pack, pack-hard, assign
+    python -m schedgym.experiments.memory_report --suites pack --time-limit 5 --csv runs.csv
+    python -m schedgym.experiments.memory_report --generate 30 --seed 7
 
 Any solver registered under ``schedgym.solvers`` as ``memory.NAME`` can be named in
 ``--solvers`` (a trained agent too); the built-in baselines are found even before their entry

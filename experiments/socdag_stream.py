@@ -49,7 +49,7 @@ COLUMNS = (
 
 def make_solver(name: str) -> Any:
     """A runtime scheduler by name: built-in first, then the entry-point registry."""
-    from baselines.socdag.runtime import RUNTIME
+    from schedgym.baselines.socdag.runtime import RUNTIME
     from schedgym.core.solver import load_solver
 
     if name in RUNTIME:

@@ -2,9 +2,9 @@
 
 One command reproduces the shipped checkpoint (rerun it after an interrupt to continue)::
 
-    python -m experiments.train_jobshop                       # train, then evaluate
-    python -m experiments.train_jobshop --eval-only --per-group 3
-    python -m experiments.train_jobshop --eval-only --checkpoint runs/jobshop_self_label/best.pt
+    python -m schedgym.experiments.train_jobshop                       # train, then evaluate
+    python -m schedgym.experiments.train_jobshop --eval-only --per-group 3
+    python -m schedgym.experiments.train_jobshop --eval-only --checkpoint runs/jl/best.pt
 
 The evaluation prints, per Taillard size group, the mean gap to the best-known bound of the greedy
 agent and of the best dispatching rule of that group (both through JobShopEnv's non-delay
@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agents.checkpoint import DEFAULT_CHECKPOINT
-from agents.solver import PPOGNNSolver
-from agents.train import limit_threads, train
-from baselines.jobshop.rules import RULES
+from schedgym.agents.checkpoint import DEFAULT_CHECKPOINT
+from schedgym.agents.solver import PPOGNNSolver
+from schedgym.agents.train import limit_threads, train
+from schedgym.baselines.jobshop.rules import RULES
 from schedgym.core.solver import Budget
 from schedgym.datasets.jobshop import bounds_table, load
 

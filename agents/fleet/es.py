@@ -2,13 +2,14 @@
 
 Shell (rerun the same command after an interrupt, even ``kill -9``, to continue)::
 
-    python -m agents.train experiments/configs/fleet_es.yaml      # or: schedgym train --config ...
+    python -m schedgym.agents.train experiments/configs/fleet_es.yaml
 
 Method: OpenAI-style evolution strategies (Salimans et al. 2017). Each iteration draws
 ``pairs`` Gaussian perturbations of the weights, plays every ``theta +- sigma * eps`` on the same
 ``days_per_iter`` training days (common random numbers), turns the mean profits into centred
 ranks and steps Adam along the estimated gradient (with weight decay). A day is one compiled
-rollout (:func:`agents.fleet.kernel.agent_rollout`, milliseconds), so a whole run takes minutes
+rollout (:func:`schedgym.agents.fleet.kernel.agent_rollout`, milliseconds), so a whole run takes
+minutes
 on one core. Training days come from their own seed range, never the report's days.
 
 Run folder (``run_dir``)::
@@ -33,14 +34,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from agents.config import ConfigError, build_config, plain_config, read_config_mapping
-from agents.fleet.policy import FleetPolicy, forecast_table
+from schedgym.agents.config import ConfigError, build_config, plain_config, read_config_mapping
+from schedgym.agents.fleet.policy import FleetPolicy, forecast_table
 from schedgym.fleet.dynamics import realise
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.problem import load_instance
 from schedgym.fleet.simulator import FleetSimulator
 
-FleetConfigError = ConfigError  # one error type for every training config (agents.config)
+FleetConfigError = ConfigError  # one error type for every training config (schedgym.agents.config)
 
 
 @dataclass
@@ -290,7 +291,7 @@ def _tensorboard(path: Path) -> Any:
 def _progress(total: int, start: int, enabled: bool) -> Any:
     if not enabled:
         return None
-    from agents.run import ProgressDisplay
+    from schedgym.agents.run import ProgressDisplay
 
     return ProgressDisplay(total, start, True, "es")
 

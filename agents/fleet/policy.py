@@ -1,8 +1,9 @@
 """The fleet agent's parameters, its checkpoint file, and playing a day with it.
 
-:class:`FleetPolicy` holds the scoring network of :mod:`agents.fleet.kernel` (``w_in``, ``b_in``,
+:class:`FleetPolicy` holds the scoring network of :mod:`schedgym.agents.fleet.kernel` (``w_in``,
+``b_in``,
 ``w_out``, ``w_skip``) and the forecast horizon. It flattens to one vector (what evolution
-strategies perturb, :mod:`agents.fleet.es`) and is stored as a ``.npz`` file read with
+strategies perturb, :mod:`schedgym.agents.fleet.es`) and is stored as a ``.npz`` file read with
 ``allow_pickle=False`` (no code runs on load), with a JSON string of metadata. Loading checks
 every array's presence, shape, dtype and finiteness before the compiled kernel sees it
 (:func:`read_checkpoint`); a bad file raises one :class:`FleetCheckpointError`.
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.npyio import NpzFile
 
-from agents.fleet.kernel import FEATURES, NUM_FEATURES, agent_action, agent_rollout
+from schedgym.agents.fleet.kernel import FEATURES, NUM_FEATURES, agent_action, agent_rollout
 from schedgym.core.errors import InstanceFormatError
 from schedgym.core.files import checked_input_file
 from schedgym.fleet.dynamics import demand_rates
@@ -53,7 +54,7 @@ def money_scale(net: Network) -> float:
 
 @dataclass
 class FleetPolicy:
-    """The scoring network (see :mod:`agents.fleet.kernel`) and its feature horizon."""
+    """The scoring network (see :mod:`schedgym.agents.fleet.kernel`) and its feature horizon."""
 
     w_in: np.ndarray  # (F, H)
     b_in: np.ndarray  # (H,)

@@ -5,7 +5,7 @@ chargers, open routes) and the scenario's demand forecast, never the realised re
 (unlike ``ga`` and ``clairvoyant``, which plan on the day being solved). It plays the day through
 the compiled simulator rules, so its record replays exactly through ``FleetScheduling-v0`` on the
 same seed. Options: ``checkpoint`` (default ``agents/checkpoints/fleet_agent.npz``; a bad file
-raises :class:`~agents.fleet.policy.FleetCheckpointError` before anything is played).
+raises :class:`~schedgym.agents.fleet.policy.FleetCheckpointError` before anything is played).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from agents.fleet.policy import (
+from schedgym.agents.fleet.policy import (
     DEFAULT_CHECKPOINT,
     FleetCheckpointError,
     FleetPolicy,
     checkpoint_file,
     forecast_table,
 )
-from baselines.fleet.policies import finish
+from schedgym.baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.fleet.dynamics import realise, realise_day
 from schedgym.fleet.generator import toy_scenario
@@ -38,8 +38,9 @@ def _cached(path: str, resolved: str, version: tuple[int, int]) -> FleetPolicy:
 def load_fleet_policy(checkpoint: str | Path | None = None) -> FleetPolicy:
     """The policy of ``checkpoint`` (default: the shipped one), cached per file version.
 
-    Every fault of the file (see :func:`~agents.fleet.policy.read_checkpoint`), or a
-    ``checkpoint`` that is not a path, raises :class:`~agents.fleet.policy.FleetCheckpointError`
+    Every fault of the file (see :func:`~schedgym.agents.fleet.policy.read_checkpoint`), or a
+    ``checkpoint`` that is not a path, raises
+    :class:`~schedgym.agents.fleet.policy.FleetCheckpointError`
     before the compiled kernel sees any weight."""
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise FleetCheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")

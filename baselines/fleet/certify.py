@@ -1,6 +1,7 @@
 """Check that the clairvoyant model really relaxes the simulator: embed a played day in it.
 
-:func:`embed` maps a day's record to arc counts of :mod:`baselines.fleet.model` (each aircraft
+:func:`embed` maps a day's record to arc counts of :mod:`schedgym.baselines.fleet.model` (each
+aircraft
 follows its own arcs, its battery level evolving by the model's optimistic transitions, a downtime
 starting where the aircraft first stands on the ground inside its window); :func:`certify` fixes
 the model's arc counts to them and solves for the rest (passengers, fleet energy). If the model is
@@ -15,7 +16,7 @@ from collections import Counter
 
 from ortools.linear_solver import pywraplp
 
-from baselines.fleet.model import CHARGE, DOWN, FLY, WAIT, DayModel, build_model
+from schedgym.baselines.fleet.model import CHARGE, DOWN, FLY, WAIT, DayModel, build_model
 from schedgym.fleet.kernels import CHARGE as CHARGE_ACTION
 from schedgym.fleet.kernels import F_AIRCRAFT, F_ARRIVE, F_DEPART
 from schedgym.fleet.network import Network
@@ -25,7 +26,8 @@ Key = tuple[int, int, int, int, int, int, int, int, int]  # k, kind, o, d, t, en
 
 
 def embed(net: Network, schedule: FleetSchedule, energy: str, level_units: int) -> Counter[Key]:
-    """Arc counts of the played day (keys as :class:`~baselines.fleet.model.Arc` fields)."""
+    """Arc counts of the played day (keys as :class:`~schedgym.baselines.fleet.model.Arc`
+    fields)."""
     levels = energy == "levels"
     q = level_units
     epochs = net.num_epochs

@@ -1,7 +1,7 @@
 """``clairvoyant``: an upper bound on the day's profit from the time-expanded model, and the plan
 it suggests, played through the simulator.
 
-The solver builds :mod:`baselines.fleet.model` for the realised day (perfect information of
+The solver builds :mod:`schedgym.baselines.fleet.model` for the realised day (perfect information of
 demand and disruptions) and solves its LP relaxation (GLOP) for a bound that no policy can beat on
 that day; with ``integer=True`` it also runs a MIP solver (SCIP by default) within the budget's
 time limit, keeping the smaller of the LP bound and the MIP's proven bound. Bounds are rounded up by
@@ -18,7 +18,8 @@ The whole-day integer model is large at the paper's scale (about 7,000 integer a
 OR-Tools (SCIP, HiGHS, CBC) found no incumbent there, which is why the LP relaxation is the
 default (about 5 s per day). The LP is tightened by a valid cut (a departure's usable seats are at
 most the passengers that can be waiting for it). Battery models (``energy``, see
-:mod:`baselines.fleet.model`): ``"fleet"`` (default), ``"levels"`` (coarsened per-aircraft levels
+:mod:`schedgym.baselines.fleet.model`): ``"fleet"`` (default), ``"levels"`` (coarsened per-aircraft
+levels
 of ``level_units``; no tighter at the default scale and 15-50x slower), ``"none"``.
 """
 
@@ -29,8 +30,8 @@ from typing import Any
 
 from ortools.linear_solver import pywraplp
 
-from baselines.fleet.model import CHARGE, DOWN, ENERGY_MODES, FLY, WAIT, build_model
-from baselines.fleet.policies import finish
+from schedgym.baselines.fleet.model import CHARGE, DOWN, ENERGY_MODES, FLY, WAIT, build_model
+from schedgym.baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.fleet.dynamics import realise_day
 from schedgym.fleet.instance import FleetScenario

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from baselines.fleet.policies import finish
+from schedgym.baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.fleet import kernels
 from schedgym.fleet.dynamics import realise_day

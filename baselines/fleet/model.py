@@ -31,7 +31,8 @@ same or a larger objective: count each aircraft on the arcs it took (in ``"level
 level ``>= ceil(soc / q)``, which the transitions above preserve), add up the fleet's charge, and
 count the passengers. So the optimum of the model, of its LP relaxation, and any proven bound of a
 MIP solver on it are at least the profit of every policy on that day
-(:mod:`baselines.fleet.certify` checks this on played days). The relaxation comes from pooling
+(:mod:`schedgym.baselines.fleet.certify` checks this on played days). The relaxation comes from
+pooling
 or rounding the battery, from aircraft being interchangeable within a node, from decision order
 being free within an epoch, and from passengers being assigned freely (the simulator's
 longest-waiting-first boarding already carries the most).

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from baselines.cpsat_common import check_workers, run_cpsat, time_left
+from schedgym.baselines.cpsat_common import check_workers, run_cpsat, time_left
 from schedgym.core.errors import InvalidScheduleError, UnsupportedVariantError
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.jobshop.dynamics import DynamicsConfig

@@ -9,7 +9,7 @@ at its earliest start) is the longest-path solution of the disjunctive graph. Th
 * **start**: the machine orders of a dispatching rule's schedule (``start="fdd-mwkr"`` by
   default; any registered job-shop solver name), so the result is never worse than that rule;
 * **evaluation**: heads (earliest starts) and tails by one topological pass over the graph
-  (Kahn's algorithm, numba, :mod:`baselines.jobshop.tabu_kernel`), once per iteration;
+  (Kahn's algorithm, numba, :mod:`schedgym.baselines.jobshop.tabu_kernel`), once per iteration;
 * **neighbourhood N5**: one critical path (traced back from the last operation through tight
   arcs, machine arcs preferred) splits into blocks of consecutive operations on one machine;
   the moves swap the first two operations of every block but the first, and the last two of
@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines.jobshop import tabu_kernel as kernel
+from schedgym.baselines.jobshop import tabu_kernel as kernel
 from schedgym.core.errors import InvalidScheduleError, UnsupportedVariantError
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.jobshop.dynamics import DynamicsConfig
@@ -154,7 +154,7 @@ class TabuSearch:
 
 
 class _Search:
-    """The arrays of one tabu search (see :mod:`baselines.jobshop.tabu_kernel`)."""
+    """The arrays of one tabu search (see :mod:`schedgym.baselines.jobshop.tabu_kernel`)."""
 
     def __init__(
         self, instance: JobShopInstance, initial: JobShopSchedule, seed: int, opts: TabuSearch

@@ -1,4 +1,5 @@
-"""Compiled (numba) inner loops of the job-shop tabu search (:mod:`baselines.jobshop.tabu`).
+"""Compiled (numba) inner loops of the job-shop tabu search
+(:mod:`schedgym.baselines.jobshop.tabu`).
 
 Operations are numbered ``op = job * num_ops + index``. A solution is the order of the
 operations on each machine, held as linked lists ``mnext`` / ``mprev`` (-1 at the ends); the

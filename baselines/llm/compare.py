@@ -1,7 +1,7 @@
 """Sarathi-Serve against vLLM at equal load: chunked prefill removes the decode stalls that
 whole-prompt prefills cause, lowering the tail time between tokens.
 
-``python -m baselines.llm.compare [RATE_FACTOR] [REPLICAS]`` replays the shipped conversation
+``python -m schedgym.baselines.llm.compare [RATE_FACTOR] [REPLICAS]`` replays the shipped
 trace (arrivals ``RATE_FACTOR`` times faster) on ``REPLICAS`` Llama-2-7B replicas on A100s with
 the least-loaded router under both policies, validates both schedules, and prints their metrics.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from baselines.llm.policies import VLLM, Sarathi
-from baselines.llm.routers import LeastLoaded
+from schedgym.baselines.llm.policies import VLLM, Sarathi
+from schedgym.baselines.llm.routers import LeastLoaded
 from schedgym.datasets import llm as shipped
 from schedgym.llm.formats import read_trace
 from schedgym.llm.instance import Cluster, ServingInstance

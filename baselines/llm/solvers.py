@@ -18,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from baselines.llm.policies import VLLM, Sarathi
-from baselines.llm.routers import LeastLoaded, RoundRobin, ShortestQueue
+from schedgym.baselines.llm.policies import VLLM, Sarathi
+from schedgym.baselines.llm.routers import LeastLoaded, RoundRobin, ShortestQueue
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.llm.instance import ServingInstance
 from schedgym.llm.schedule import ServingSchedule

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from baselines.cpsat_common import check_workers, run_cpsat, time_left
-from baselines.memory.heuristics import HEURISTICS, finish, lower_bound
+from schedgym.baselines.cpsat_common import check_workers, run_cpsat, time_left
+from schedgym.baselines.memory.heuristics import HEURISTICS, finish, lower_bound
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.memory.cost import CostModel
 from schedgym.memory.instance import MemoryInstance

@@ -3,7 +3,8 @@
 A re-implementation of the ideas of MiniMalloc (M. D. Moffitt, "MiniMalloc: A Lightweight Memory
 Allocator for Hardware-Accelerated Machine Learning", ASPLOS 2023), written from the paper's
 ideas, not from Google's code. The decision search (does every buffer fit below a target?) is
-compiled: :mod:`baselines.memory.minimalloc_kernel`. Why its rules never lose every packing:
+compiled: :mod:`schedgym.baselines.memory.minimalloc_kernel`. Why its rules never lose every
+packing:
 
 * **Canonical solutions.** Take, among all packings below the target, one ``S`` that minimises
   the potential ``sum(size**2 * offset)``. Each buffer of ``S`` rests on 0 or on the top of a
@@ -60,7 +61,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from baselines.memory import minimalloc_kernel as kernel
+from schedgym.baselines.memory import minimalloc_kernel as kernel
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
 from schedgym.hardware.memory import two_tier
 from schedgym.memory.instance import Buffer, MemoryInstance

@@ -1,7 +1,8 @@
 """Compiled (numba) decision search of ``memory.minimalloc``: do all buffers fit below a target?
 
 The rules and why they keep a packing whenever there is one are in
-:mod:`baselines.memory.minimalloc`. Time is cut into *sections* at every start and end; buffer
+:mod:`schedgym.baselines.memory.minimalloc`. Time is cut into *sections* at every start and end;
+buffer
 ``b`` lives on sections ``lo[b] .. hi[b] - 1``. :func:`search` is an iterative depth-first search
 (an explicit stack of frames: ``_SEQ`` solves the time components of a range one after another,
 ``_COMP`` tries the children of one component) over canonical placements: each step puts one

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines.memory.heuristics import finish, greedy_offsets
+from schedgym.baselines.memory.heuristics import finish, greedy_offsets
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
 from schedgym.memory.instance import MemoryInstance
 from schedgym.memory.schedule import MemoryMapping

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from baselines.cpsat_common import check_workers, run_cpsat, time_left
+from schedgym.baselines.cpsat_common import check_workers, run_cpsat, time_left
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
 from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.schedule import SoCDAGSchedule, TaskSlot
@@ -40,7 +40,7 @@ from schedgym.socdag.validate import validate_schedule
 
 
 def _local_solver(name: str) -> Any:
-    from baselines.socdag.listsched import CPOP, HEFT, PEFT
+    from schedgym.baselines.socdag.listsched import CPOP, HEFT, PEFT
 
     local = {"heft": HEFT, "cpop": CPOP, "peft": PEFT}
     return local[name]() if name in local else load_solver("socdag", name)

@@ -1,5 +1,5 @@
 """Batch policies of well-known serving engines, for :mod:`schedgym.llm.simulator` (the env
-batches with them; :mod:`baselines.llm.policies` re-exports them).
+batches with them; :mod:`schedgym.baselines.llm.policies` re-exports them).
 
 - :class:`VLLM`: FCFS continuous batching that prioritises prefills: when waiting requests can
   be admitted, the iteration runs only their whole prompts (running decodes stall); otherwise it

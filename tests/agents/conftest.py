@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import schedgym  # noqa: F401  (registers the envs)
-from agents.policy import GraphPointerPolicy, build_policy
+from schedgym.agents.policy import GraphPointerPolicy, build_policy
 
 torch.set_num_threads(1)
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-from agents.encoders import GraphFeaturesExtractor
-from agents.graph_batch import obs_to_tensors, pad_observations, unpad
+from schedgym.agents.encoders import GraphFeaturesExtractor
+from schedgym.agents.graph_batch import obs_to_tensors, pad_observations, unpad
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
 
 NODE_DIM, GLOBAL_DIM, MAX_NODES, MAX_EDGES, ACTIONS = 5, 3, 40, 90, 7
@@ -92,7 +92,7 @@ def test_single_graph_gather_uses_no_node_embedding() -> None:
     obs = padded(graph, rng)
     obs["action_node"][3] = -1
     tensors = {k: v.unsqueeze(0).float() for k, v in obs_to_tensors(obs).items()}
-    from agents.graph_batch import gather_action_nodes
+    from schedgym.agents.graph_batch import gather_action_nodes
 
     enc = extractor("gin").encode(tensors)
     none = torch.full((16,), 7.0)

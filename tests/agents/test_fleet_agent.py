@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import yaml
 
-from agents.fleet.es import FleetConfigError, FleetTrainConfig, train_fleet
-from agents.fleet.kernel import FEATURES, NUM_FEATURES
-from agents.fleet.policy import DEFAULT_CHECKPOINT, FleetPolicy, forecast_table
-from agents.fleet.solver import FleetAgentSolver
-from baselines.fleet.clairvoyant import ClairvoyantSolver
-from baselines.fleet.policies import GreedyDispatcher
+from schedgym.agents.fleet.es import FleetConfigError, FleetTrainConfig, train_fleet
+from schedgym.agents.fleet.kernel import FEATURES, NUM_FEATURES
+from schedgym.agents.fleet.policy import DEFAULT_CHECKPOINT, FleetPolicy, forecast_table
+from schedgym.agents.fleet.solver import FleetAgentSolver
+from schedgym.baselines.fleet.clairvoyant import ClairvoyantSolver
+from schedgym.baselines.fleet.policies import GreedyDispatcher
 from schedgym.core.solver import Budget, load_solver
 from schedgym.fleet.dynamics import realise
 from schedgym.fleet.env import FleetSchedulingEnv

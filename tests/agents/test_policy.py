@@ -14,15 +14,15 @@ import torch
 from sb3_contrib import MaskablePPO
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agents.checkpoint import (
+from schedgym.agents.checkpoint import (
     CheckpointError,
     atomic_save,
     load_checkpoint,
     make_payload,
     policy_from_payload,
 )
-from agents.graph_batch import obs_to_tensors, stack_observations
-from agents.policy import GraphPointerPolicy
+from schedgym.agents.graph_batch import obs_to_tensors, stack_observations
+from schedgym.agents.policy import GraphPointerPolicy
 
 MakeEnv = Callable[..., gym.Env[Any, Any]]
 MakePolicy = Callable[..., GraphPointerPolicy]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from agents.checkpoint import CheckpointError, atomic_save, make_payload
-from agents.solver import PPOGNNSampleSolver, PPOGNNSolver
+from schedgym.agents.checkpoint import CheckpointError, atomic_save, make_payload
+from schedgym.agents.solver import PPOGNNSampleSolver, PPOGNNSolver
 from schedgym.core.solver import Budget
 from schedgym.jobshop.generator import taillard_instance
 from schedgym.jobshop.problem import load_instance

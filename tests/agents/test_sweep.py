@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents.command import train_command
-from agents.sweep import run_sweep, sweep_configs, sweep_table
+from schedgym.agents.command import train_command
+from schedgym.agents.sweep import run_sweep, sweep_configs, sweep_table
 from tests.agents.test_train import small_config
 
 GRID = {"seed": [0, 1]}
@@ -25,7 +25,7 @@ def _tiny(tmp_path: Path) -> dict:
 
 
 def test_sequential_sweep_gathers_one_row_per_run(tmp_path: Path) -> None:
-    from agents.train import load_config
+    from schedgym.agents.train import load_config
 
     configs = sweep_configs(load_config(_tiny(tmp_path)), GRID)
     rows = run_sweep(configs, use_ray=False)

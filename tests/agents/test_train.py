@@ -17,10 +17,10 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from agents.checkpoint import load_checkpoint
-from agents.command import build_run_config, train_command
-from agents.config import ConfigError, TrainConfig
-from agents.train import main, train
+from schedgym.agents.checkpoint import load_checkpoint
+from schedgym.agents.command import build_run_config, train_command
+from schedgym.agents.config import ConfigError, TrainConfig
+from schedgym.agents.train import main, train
 from schedgym.cli import app
 from schedgym.problems import problem_names
 
@@ -157,7 +157,7 @@ def test_sigkill_then_rerun_continues_from_saved_step(tmp_path: Path, method: st
     config_path = tmp_path / "cfg.yaml"
     config_path.write_text(yaml.safe_dump(data))
     state_path = tmp_path / "t" / "last.pt"
-    command = [sys.executable, "-m", "agents.train", str(config_path), "--no-progress"]
+    command = [sys.executable, "-m", "schedgym.agents.train", str(config_path), "--no-progress"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     deadline = time.time() + 120
@@ -210,7 +210,7 @@ def test_flags_and_set_override_the_config(tmp_path: Path) -> None:
 
 
 def test_shipped_config_sweep_names_runs() -> None:
-    from agents.sweep import sweep_configs
+    from schedgym.agents.sweep import sweep_configs
 
     config = TrainConfig.from_yaml(ROOT / "experiments" / "configs" / "jobshop_self_label.yaml")
     runs = sweep_configs(config, {"seed": [1, 2], "self_label.samples": [8]})
@@ -222,7 +222,7 @@ def test_shipped_config_sweep_names_runs() -> None:
 
 
 def test_learning_curve_plots_a_run_folder(tmp_path: Path) -> None:
-    from experiments.learning_curve import main as plot_main
+    from schedgym.experiments.learning_curve import main as plot_main
 
     run = tmp_path / "run"
     run.mkdir()

@@ -8,10 +8,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
-from baselines.fleet.certify import certify
-from baselines.fleet.clairvoyant import ClairvoyantSolver, bound_day
-from baselines.fleet.ga import GeneticPlanner
-from baselines.fleet.policies import GreedyDispatcher, RandomPolicy
+from schedgym.baselines.fleet.certify import certify
+from schedgym.baselines.fleet.clairvoyant import ClairvoyantSolver, bound_day
+from schedgym.baselines.fleet.ga import GeneticPlanner
+from schedgym.baselines.fleet.policies import GreedyDispatcher, RandomPolicy
 from schedgym.core.solver import Budget, available_solvers, load_solver
 from schedgym.datasets import fleet as fleet_data
 from schedgym.fleet.dynamics import realise_day

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import fleet_report
+from schedgym.experiments import fleet_report
 from schedgym.fleet.formats import write_scenario
 from tests.fleet.scripts import small
 

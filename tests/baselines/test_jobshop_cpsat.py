@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from baselines.jobshop import cpsat
-from baselines.jobshop.cpsat import JobShopCPSAT
+from schedgym.baselines.jobshop import cpsat
+from schedgym.baselines.jobshop.cpsat import JobShopCPSAT
 from schedgym.core.errors import UnknownNameError, UnsupportedVariantError
 from schedgym.core.solver import Budget, SolveResult, Stopwatch, load_solver
 from schedgym.datasets.jobshop import load
@@ -133,7 +133,7 @@ def test_hint_schedule_is_returned_whatever_the_limit() -> None:
 
 
 def test_dispatching_rule_hint() -> None:
-    pytest.importorskip("baselines.jobshop.rules")
+    pytest.importorskip("schedgym.baselines.jobshop.rules")
     result = JobShopCPSAT(hint="mwkr").solve(load("ft06"), Budget(time_limit_s=10))
     assert result.status == "optimal" and result.objective == 55
     assert result.info["hint_makespan"] >= 55

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.jobshop.rules import RULES
+from schedgym.baselines.jobshop.rules import RULES
 from schedgym.core.solver import Budget, available_solvers, load_solver
 from schedgym.datasets import jobshop as shipped
 from schedgym.jobshop.validate import validate_schedule

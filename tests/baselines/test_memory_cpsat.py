@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from baselines.memory.cpsat import MemoryCPSAT
-from baselines.memory.heuristics import XlaGreedy
+from schedgym.baselines.memory.cpsat import MemoryCPSAT
+from schedgym.baselines.memory.heuristics import XlaGreedy
 from schedgym.core.errors import UnknownNameError
 from schedgym.core.solver import Budget, register_solver
 from schedgym.datasets import memory as shipped

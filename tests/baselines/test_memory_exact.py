@@ -12,8 +12,8 @@ import itertools
 import numpy as np
 import pytest
 
-from baselines.memory.cpsat import MemoryCPSAT
-from baselines.memory.search import CanonicalSearch
+from schedgym.baselines.memory.cpsat import MemoryCPSAT
+from schedgym.baselines.memory.search import CanonicalSearch
 from schedgym.core.seeding import make_rng
 from schedgym.core.solver import Budget
 from schedgym.memory.cost import CostModel

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.memory.heuristics import HEURISTICS, BestFit, FirstFit, SizeDescending, XlaGreedy
+from schedgym.baselines.memory.heuristics import (
+    HEURISTICS,
+    BestFit,
+    FirstFit,
+    SizeDescending,
+    XlaGreedy,
+)
 from schedgym.core.solver import Budget
 from schedgym.datasets import memory as shipped
 from schedgym.memory.cost import CostModel

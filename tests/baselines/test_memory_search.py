@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from baselines.memory.heuristics import BestFit
-from baselines.memory.search import CanonicalPacker, CanonicalSearch
+from schedgym.baselines.memory.heuristics import BestFit
+from schedgym.baselines.memory.search import CanonicalPacker, CanonicalSearch
 from schedgym.core.solver import Budget
 from schedgym.datasets import memory as shipped
 from schedgym.memory.validate import validate_mapping

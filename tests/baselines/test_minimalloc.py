@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from baselines.memory.minimalloc import MiniMallocSolver, compile_kernels, perfect_packing
+from schedgym.baselines.memory.minimalloc import MiniMallocSolver, compile_kernels, perfect_packing
 from schedgym.core.solver import Budget, load_solver
 from schedgym.datasets import memory as shipped
 from schedgym.hardware.memory import two_tier

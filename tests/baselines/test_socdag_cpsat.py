@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.socdag.cpsat import SoCDAGCPSAT
-from baselines.socdag.listsched import HEFT
+from schedgym.baselines.socdag.cpsat import SoCDAGCPSAT
+from schedgym.baselines.socdag.listsched import HEFT
 from schedgym.core.solver import Budget
 from schedgym.datasets import socdag as shipped
 from schedgym.socdag.generator import known_optimum_instance, layered_instance

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.socdag.listsched import CPOP, HEFT, PEFT, critical_path
-from baselines.socdag.runtime import ETF, HEFTRT, MET, RandomScheduler
+from schedgym.baselines.socdag.listsched import CPOP, HEFT, PEFT, critical_path
+from schedgym.baselines.socdag.runtime import ETF, HEFTRT, MET, RandomScheduler
 from schedgym.core.solver import Budget
 from schedgym.datasets import socdag as shipped
 from schedgym.hardware.platform import uniform_platform

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.socdag.runtime import ETF, HEFTRT, MET, RUNTIME, RandomScheduler
+from schedgym.baselines.socdag.runtime import ETF, HEFTRT, MET, RUNTIME, RandomScheduler
 from schedgym.core.solver import Budget
 from schedgym.socdag.env import SoCDAGEnv, stream_config
 from schedgym.socdag.validate import stream_metrics

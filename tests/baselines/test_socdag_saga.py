@@ -10,7 +10,7 @@ import logging
 import numpy as np
 import pytest
 
-from baselines.socdag.listsched import HEFT
+from schedgym.baselines.socdag.listsched import HEFT
 from schedgym.hardware.platform import Platform, ProcessingElement
 from schedgym.socdag.generator import layered_dag
 from schedgym.socdag.instance import SoCDAGInstance

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from baselines.jobshop import tabu_kernel as kernel
-from baselines.jobshop.tabu import TabuSearch
+from schedgym.baselines.jobshop import tabu_kernel as kernel
+from schedgym.baselines.jobshop.tabu import TabuSearch
 from schedgym.core.errors import UnsupportedVariantError
 from schedgym.core.solver import Budget, available_solvers, load_solver
 from schedgym.datasets.jobshop import load

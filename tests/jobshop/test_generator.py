@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.jobshop.cpsat import JobShopCPSAT
+from schedgym.baselines.jobshop.cpsat import JobShopCPSAT
 from schedgym.core.solver import Budget
 from schedgym.jobshop.generator import (
     JobShopGenerator,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments import demo
-from experiments.leaderboard import readme_tables
 from schedgym.core.errors import InstanceFormatError
+from schedgym.experiments import demo
+from schedgym.experiments.leaderboard import readme_tables
 from schedgym.problems import all_problems
 
 
@@ -17,7 +17,9 @@ def test_readme_tables_are_generated_from_the_submissions() -> None:
     found = readme_tables.entries()
     assert {e.name for e in found} >= {"jobshop-dispatching-rules", "jobshop-cpsat-10s"}
     old, new = readme_tables.update(readme_tables.ROOT / "README.md", found)
-    assert old == new, "README is stale: run python -m experiments.leaderboard.readme_tables"
+    assert old == new, (
+        "README is stale: run python -m schedgym.experiments.leaderboard.readme_tables"
+    )
     assert "| `fdd-mwkr` | [Dispatching rules]" in new
 
 

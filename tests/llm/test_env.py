@@ -9,7 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import schedgym  # noqa: F401  (registers the envs)
-from baselines.llm.solvers import RoundRobinVLLM
+from schedgym.baselines.llm.solvers import RoundRobinVLLM
 from schedgym.llm.env import LLMServingEnv
 from schedgym.llm.generator import ServingGenerator
 from schedgym.llm.instance import ServingInstance

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from baselines.llm.compare import compare
-from baselines.llm.policies import VLLM, Orca, Sarathi
-from baselines.llm.routers import LeastLoaded, RoundRobin, ShortestQueue
+from schedgym.baselines.llm.compare import compare
+from schedgym.baselines.llm.policies import VLLM, Orca, Sarathi
+from schedgym.baselines.llm.routers import LeastLoaded, RoundRobin, ShortestQueue
 from schedgym.core.errors import InstanceFormatError, InvalidScheduleError
 from schedgym.datasets import llm as shipped
 from schedgym.llm.formats import read_trace, write_trace

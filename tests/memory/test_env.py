@@ -154,7 +154,7 @@ def test_assign_slow_action_and_capacity() -> None:
 
 
 def test_benefit_order_with_best_fit_or_slow_equals_xla_greedy() -> None:
-    from baselines.memory.heuristics import XlaGreedy
+    from schedgym.baselines.memory.heuristics import XlaGreedy
     from schedgym.memory.cost import CostModel
 
     for name in ("assign-01", "assign-05"):

@@ -20,15 +20,15 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from agents.checkpoint import (
+from schedgym.agents.checkpoint import (
     DEFAULT_CHECKPOINT,
     CheckpointError,
     load_checkpoint,
     load_policy_state,
     policy_from_payload,
 )
-from agents.fleet.policy import DEFAULT_CHECKPOINT as FLEET_CHECKPOINT
-from agents.fleet.policy import FleetCheckpointError, FleetPolicy
+from schedgym.agents.fleet.policy import DEFAULT_CHECKPOINT as FLEET_CHECKPOINT
+from schedgym.agents.fleet.policy import FleetCheckpointError, FleetPolicy
 from schedgym.cli import app
 from schedgym.core.errors import InstanceFormatError
 
@@ -349,8 +349,8 @@ def test_fleet_shipped_checkpoint_round_trips(tmp_path: Path) -> None:
 LOAD_AND_SOLVE = """
 import tempfile
 from gymnasium import spaces
-from agents.policy import build_policy
-from agents.solver import PPOGNNSolver
+from schedgym.agents.policy import build_policy
+from schedgym.agents.solver import PPOGNNSolver
 from schedgym.core.graph_obs import graph_observation_space
 from schedgym.core.solver import Budget
 from schedgym.jobshop.problem import load_instance

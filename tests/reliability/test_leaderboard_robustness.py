@@ -35,7 +35,7 @@ import multiprocessing
 import os
 import time
 
-from baselines.jobshop.rules import MWKR
+from schedgym.baselines.jobshop.rules import MWKR
 
 
 class Sleepy(MWKR):

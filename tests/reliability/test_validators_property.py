@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from baselines.memory.heuristics import greedy_offsets
+from schedgym.baselines.memory.heuristics import greedy_offsets
 from schedgym.core.errors import InvalidScheduleError
 from schedgym.core.solver import Budget, load_solver
 from schedgym.fleet.generator import generate_scenario

@@ -8,7 +8,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import schedgym  # noqa: F401
-from baselines.socdag.listsched import HEFT
+from schedgym.baselines.socdag.listsched import HEFT
 from schedgym.core.graph_obs import GRAPH_KEYS
 from schedgym.socdag.env import SoCDAGEnv
 from schedgym.socdag.observation import NODE_FEATURES

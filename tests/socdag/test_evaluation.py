@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from baselines.socdag.cpsat import SoCDAGCPSAT
-from baselines.socdag.listsched import CPOP, HEFT, PEFT
-from baselines.socdag.runtime import ETF, HEFTRT, MET, RandomScheduler
+from schedgym.baselines.socdag.cpsat import SoCDAGCPSAT
+from schedgym.baselines.socdag.listsched import CPOP, HEFT, PEFT
+from schedgym.baselines.socdag.runtime import ETF, HEFTRT, MET, RandomScheduler
 from schedgym.core.errors import InvalidScheduleError
 from schedgym.core.problem import Problem
 from schedgym.core.run import run_one

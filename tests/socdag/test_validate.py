@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from baselines.socdag.listsched import HEFT
+from schedgym.baselines.socdag.listsched import HEFT
 from schedgym.core.errors import InstanceFormatError, InvalidScheduleError
 from schedgym.datasets import socdag as shipped
 from schedgym.hardware.platform import uniform_platform

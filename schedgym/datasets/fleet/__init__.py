@@ -11,9 +11,10 @@ drawn with seed ``N``. Suites: ``default20`` (days 0-19 of the default scenario,
 set), ``default5`` (days 0-4) and ``default`` (day 0).
 
 ``bounds.csv`` holds an upper bound on the profit of each ``default20`` day: the clairvoyant LP
-bound (``method`` ``lp-fleet``: :mod:`baselines.fleet.model` with the fleet-wide battery balance,
+bound (``method`` ``lp-fleet``: :mod:`schedgym.baselines.fleet.model` with the fleet-wide battery
+balance,
 solved by GLOP, raised by 1e-6 relative and rounded up to the cent), as computed by
-``python -m experiments.fleet_report --scenarios 20``. Gaps are measured against it
+``python -m schedgym.experiments.fleet_report --scenarios 20``. Gaps are measured against it
 (:func:`reference`).
 """
 

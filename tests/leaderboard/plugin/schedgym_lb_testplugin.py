@@ -45,7 +45,7 @@ class SlowSolver:
     problem = "jobshop"
 
     def __init__(self, **options: Any) -> None:
-        from baselines.jobshop.rules import MWKR
+        from schedgym.baselines.jobshop.rules import MWKR
 
         self.rule = MWKR(**options)
         self.delay = float(os.environ.get("SCHEDGYM_TEST_DELAY", "0.2"))
