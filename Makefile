@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # torch on a shared 2-core machine: one thread per process (see docs/design.md, known pitfalls).
 export OMP_NUM_THREADS := 1
 
-.PHONY: venv test lint format demo clean
+.PHONY: venv test lint format demo clean wheel-check
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ format: venv
 
 demo: venv
 	$(BIN)/python -m schedgym.experiments.demo
+
+# Build the sdist and wheel, install the wheel into a new virtualenv and use it outside the checkout.
+wheel-check: venv
+	.ci/check_wheel
 
 clean:
 	rm -rf demo_out build dist .pytest_cache .mypy_cache .ruff_cache
