@@ -294,11 +294,17 @@ def evaluate(
 
 @app.command()
 @handles_errors
-def suites(problem: ProblemOpt = "jobshop") -> None:
-    """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen)."""
+def suites(
+    problem: ProblemOpt = "jobshop",
+    suite: Annotated[
+        str | None, typer.Argument(help="List this suite's instance names instead.")
+    ] = None,
+) -> None:
+    """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen);
+    with a SUITE, its instance names, one per line."""
     from schedgym.leaderboard.cli import suites as listing
 
-    listing(problem)
+    listing(problem, suite)
 
 
 @app.command()

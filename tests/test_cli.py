@@ -342,3 +342,14 @@ def test_solver_options_reach_the_rules_and_cpsat_refuses_dynamics(tmp_path: Pat
         app, ["solve", "-i", "ft06", "-s", "mwkr", "-O", "nonsense", "-o", str(refused)]
     )
     assert result.exit_code == 2 and not refused.exists()
+
+
+def test_suites_lists_a_suites_instance_names() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["suites", "-p", "jobshop", "ft"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["ft06", "ft10", "ft20"]
+    frozen = runner.invoke(app, ["leaderboard", "suites", "-p", "jobshop", "ta-15x15"])
+    assert frozen.exit_code == 0, frozen.output
+    assert frozen.output.split() == [f"ta{i:02d}" for i in range(1, 11)]
+    assert runner.invoke(app, ["suites", "-p", "jobshop", "nope"]).exit_code == 2

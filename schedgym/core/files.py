@@ -110,8 +110,9 @@ def check_outputs(
     messages.
 
     * each of ``files`` is not a directory and not a special file (FIFO, device, socket: it
-      would be replaced by a regular file), its folder exists (or is one of ``folders``) and a
-      file can be created there;
+      would be replaced by a regular file), and its folder exists and is writable, or is one of
+      ``folders``, or is missing in an existing writable folder (it is then created, like
+      ``folders``);
     * each of ``folders`` (such as ``leaderboard --plots``) is an existing writable directory,
       or is missing in an existing writable folder (:func:`commit_outputs` then creates it);
     * no two outputs are the same file (symlinks and hard links resolved), and no output is
@@ -160,6 +161,11 @@ def check_outputs(
                 raise InstanceFormatError(path, f"{label} and {nodes[node]} name the same file")
             nodes[node] = label
         if real.parent in created:
+            continue
+        if not real.parent.exists() and real.parent.parent.is_dir():
+            # a missing folder of an output file is created, like an output folder
+            _probe_writable(path, real.parent.parent, probed)
+            created.add(real.parent)
             continue
         if not real.parent.is_dir():
             raise InstanceFormatError(
@@ -229,6 +235,12 @@ def commit_outputs(
     """
     folders = list(folders)
     check_outputs(list(writers), folders, inputs)
+    known = {_real(folder) for folder in folders}
+    for target in writers:  # missing folders of output files (their parent exists: checked)
+        parent = _real(target).parent
+        if not parent.exists() and parent not in known:
+            folders.append(parent)
+            known.add(parent)
     staged: list[tuple[Path, Path]] = []
     created: list[Path] = []
     umask = os.umask(0)

@@ -350,12 +350,25 @@ def show(
     emit(spec, suite, rows, header, sessions, csv_path, json_path, md_path, plots, [path])
 
 
-def suites(problem: ProblemOpt = "jobshop") -> None:
-    """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen)."""
-    from schedgym.leaderboard.suites import suite_listing
+def suites(
+    problem: ProblemOpt = "jobshop",
+    suite: Annotated[
+        str | None, typer.Argument(help="List this suite's instance names instead.")
+    ] = None,
+) -> None:
+    """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen);
+    with a SUITE, its instance names, one per line (frozen suites in their frozen order)."""
+    from schedgym.leaderboard.suites import read_manifest, suite_listing
     from schedgym.problems import get_problem
 
-    for name, count, digest in suite_listing(get_problem(problem)):
+    spec = get_problem(problem)
+    if suite is not None:
+        frozen = read_manifest(spec)
+        names = [e.name for e in frozen[suite].instances] if suite in frozen else spec.suite(suite)
+        for name in names:
+            typer.echo(name)
+        return
+    for name, count, digest in suite_listing(spec):
         typer.echo(f"{name}\t{count}\t{digest[:16] if digest else '-'}")
 
 

@@ -167,10 +167,12 @@ def fmt_score(score: Score, value: float | None) -> str:
     if value is None:
         return "-"
     if score.kind == "gap":
-        return f"{value:.2f}"
-    if score.kind == "ratio":
-        return f"{value:.3f}"
-    return f"{value:.6g}"
+        text = f"{value:.2f}"
+    elif score.kind == "ratio":
+        text = f"{value:.3f}"
+    else:
+        text = f"{value:.6g}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # never "-0.00"
 
 
 def fmt_limit(limit: float | None) -> str:

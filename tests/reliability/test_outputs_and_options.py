@@ -116,9 +116,12 @@ def test_out_naming_a_fifo_or_a_device_is_refused(tmp_path: Path) -> None:
 
 
 def test_out_in_a_missing_folder(tmp_path: Path) -> None:
-    line = one_error_line(solve("-o", tmp_path / "nope" / "s.json"))
+    line = one_error_line(solve("-o", tmp_path / "nope" / "deeper" / "s.json"))
     assert "no such directory" in line and "--out" in line
     assert list(tmp_path.iterdir()) == []
+    result = solve("-o", tmp_path / "made" / "s.json")  # one missing folder is created
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "made" / "s.json").is_file()
 
 
 def test_out_may_not_overwrite_the_instance(tmp_path: Path) -> None:
@@ -290,12 +293,15 @@ def test_leaderboard_run_outputs_checked_first(
     assert not db.exists()
 
 
-def test_leaderboard_csv_folder_must_exist_but_plots_folder_is_created(tmp_path: Path) -> None:
+def test_leaderboard_csv_and_plots_folders_are_created(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
     args = ("leaderboard", "run", "--suite", "ft", "--solvers", "mwkr", "--quiet", "--db", db)
-    line = one_error_line(cli(*args, "--csv", tmp_path / "lb" / "x.csv"))
+    line = one_error_line(cli(*args, "--csv", tmp_path / "lb" / "deeper" / "x.csv"))
     assert "no such directory" in line and "--csv" in line
     assert not db.exists() and not (tmp_path / "lb").exists()
+    result = cli(*args, "--csv", tmp_path / "lb" / "x.csv")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "lb" / "x.csv").is_file()
     result = cli(*args, "--plots", tmp_path / "plots", "--csv", tmp_path / "x.csv")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
