@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # torch on a shared 2-core machine: one thread per process (see docs/design.md, known pitfalls).
 export OMP_NUM_THREADS := 1
 
-.PHONY: venv test lint format demo clean wheel-check
+.PHONY: venv test lint format demo clean docs wheel-check
 
 venv: $(STAMP)
 
@@ -36,9 +36,23 @@ format: venv
 demo: venv
 	$(BIN)/python -m schedgym.experiments.demo
 
+# The documentation site (mkdocs.yml, docs/): installs the `docs` extra into .venv once, then
+# builds into site/ with warnings as errors.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 # Build the sdist and wheel, install the wheel into a new virtualenv and use it outside the checkout.
 wheel-check: venv
 	.ci/check_wheel
+
+# Install the benchmark peers (the bench extra) into a new virtualenv; check pip and the agents.
+bench-check:
+	.ci/check_bench
 
 clean:
 	rm -rf demo_out build dist .pytest_cache .mypy_cache .ruff_cache

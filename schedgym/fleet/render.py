@@ -94,6 +94,16 @@ def day_figure(
                 for o, d, s, e in day.closures[:2]
             )
             title += f"; closed: {shut}" + (" ..." if len(day.closures) > 2 else "")
+    from matplotlib.patches import Patch
+
+    legend = [
+        Patch(color=blues(0.35), label="flight, few passengers"),
+        Patch(color=blues(1.0), label="flight, full"),
+        Patch(color=(0.75, 0.75, 0.75, 1.0), label="empty repositioning flight"),
+        Patch(color=(0.3, 0.7, 0.3, 1.0), label="charging"),
+        Patch(facecolor="none", edgecolor=(0.8, 0.1, 0.1, 1.0), hatch="///", label="breakdown"),
+    ]
+    top.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     top.set_ylabel("aircraft")
     top.set_ylim(-0.8, fleet - 0.2)
     top.invert_yaxis()

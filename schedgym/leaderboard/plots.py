@@ -46,6 +46,12 @@ def plot_budget(cells: Sequence[Cell], spec: Problem, title: str, path: Path) ->
             xs = [max(c.mean_wall_s, 1e-4) for c in mine]
         ax.plot(xs, [c.scores[0] or 0.0 for c in mine], marker="o", label=solver)
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())  # log minor labels collide on short ranges
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    if by_budget:  # one labelled tick per budget
+        ax.xaxis.set_major_locator(FixedLocator(sorted(x for x in limits if x is not None)))
     ax.set_xlabel("time budget per instance (s)" if by_budget else "mean wall time (s)")
     ax.set_ylabel(spec.headline.name)
     ax.set_title(title, fontsize=10)
@@ -74,7 +80,9 @@ def plot_groups(cells: Sequence[Cell], spec: Problem, title: str, path: Path) ->
         xs = [g + (k - (len(solvers) - 1) / 2) * width for g in range(len(groups))]
         ys = [at.get((solver, group)) or 0.0 for group in groups]
         ax.bar(xs, ys, width=width, label=solver)
-    ax.set_xticks(range(len(groups)), groups)
+    crowded = len(groups) > 6 or sum(len(g) for g in groups) > 60
+    ax.set_xticks(range(len(groups)), groups, rotation=35 if crowded else 0,
+                  ha="right" if crowded else "center")  # fmt: skip
     ax.set_xlabel("size group")
     ax.set_ylabel(spec.headline.name)
     ax.set_title(f"{title}, time limit {fmt_limit(limit)}", fontsize=10)

@@ -52,17 +52,30 @@ def gantt_figure(instance: SoCDAGInstance, schedule: SoCDAGSchedule) -> Figure:
         [[0.46, 0.72, 0.95], [0.99, 0.75, 0.35], [0.55, 0.83, 0.55], [0.95, 0.55, 0.55],
          [0.75, 0.62, 0.90], [0.95, 0.90, 0.50], [0.50, 0.85, 0.85], [0.90, 0.70, 0.60]]
     )  # fmt: skip
+    horizon = max((slot.end for slot in schedule.tasks), default=1.0) or 1.0
     for slot in schedule.tasks:
         key = int(job[slot.task]) if job is not None else slot.task
         ax.barh(
             slot.pe, slot.end - slot.start, left=slot.start, height=0.8,
             color=palette[key % len(palette)], edgecolor="black", linewidth=0.4,
         )  # fmt: skip
+        if (slot.end - slot.start) / horizon >= 0.025:  # label the bars wide enough to read
+            ax.text(
+                (slot.start + slot.end) / 2, slot.pe, str(slot.task),
+                ha="center", va="center", fontsize=7, clip_on=True,
+            )  # fmt: skip
+    if job is not None:
+        from matplotlib.patches import Patch
+
+        jobs = sorted({int(job[slot.task]) for slot in schedule.tasks})
+        handles = [Patch(color=palette[j % len(palette)], label=f"job {j}") for j in jobs[:8]]
+        title = "colour: job" + (" (cycles every 8)" if len(jobs) > 8 else "")
+        ax.legend(handles=handles, title=title, fontsize=7, title_fontsize=7,
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0))  # fmt: skip
     ax.set_yticks(range(instance.num_pes), [pe.name for pe in instance.platform.pes])
     ax.invert_yaxis()
-    ax.set_xlabel(
-        f"time{f' ({instance.platform.time_unit})' if instance.platform.time_unit else ''}"
-    )
+    unit = f" ({instance.platform.time_unit})" if instance.platform.time_unit else ""
+    ax.set_xlabel(f"time{unit}; bar label: task id")
     ax.set_title(f"{instance.name}: makespan {schedule.makespan:g}")
     fig.tight_layout()
     return fig
