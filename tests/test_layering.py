@@ -21,11 +21,11 @@ OUTSIDE = ("agents", "baselines", "experiments")
 PROBLEMS = tuple(problem_names())
 #: The per-problem extra modules, as documented in docs/design.md.
 EXTRAS = {
-    "jobshop": {"dynamics", "kernels"},
+    "jobshop": {"dynamics", "kernels", "active"},
     "socdag": {"workload", "application", "ranks", "timeline", "ds3"},
     "memory": {"cost"},
     "fleet": {"dynamics", "kernels", "network"},
-    "llm": {"hardware", "cost", "calibration", "cli", "policies"},
+    "llm": {"hardware", "cost", "calibration", "cli", "policies", "disaggregation"},
 }
 
 

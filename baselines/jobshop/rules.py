@@ -1,11 +1,19 @@
 """Priority dispatching rules for the job shop, run through JobShop-v0's simulator.
 
-Each rule scores the jobs that can start now and dispatches the best one (lowest score; ties go
-to the lowest job index, or are broken at random for ``random``). Because they drive the env's
-own simulator (after ``env.reset(seed=budget.seed)``, skipping only the observation encoding),
-the rules build the same non-delay schedules an agent would, and they run unchanged under
-processing-time noise, breakdowns, arrivals and blocking: pass those env options to the
-constructor, e.g. ``MWKR(mtbf=200, mttr=20)``.
+Each rule scores the env's legal jobs and dispatches the best one (lowest score; ties go to the
+lowest job index, or are broken at random for ``random``). Because they drive the env's own
+simulator (after ``env.reset(seed=budget.seed)``, skipping only the observation encoding), the
+rules build the same schedules an agent would, and they run unchanged under processing-time
+noise, breakdowns, arrivals and blocking: pass those env options to the constructor, e.g.
+``MWKR(mtbf=200, mttr=20)``.
+
+``construction``: ``"non-delay"`` (default, the leaderboard's rows) scores the jobs that can
+start at the current time; ``"active"`` scores the Giffler-Thompson conflict set and starts the
+chosen operation at its earliest feasible start, left-shifted into idle gaps
+(:mod:`schedgym.jobshop.active`; static job shop and arrivals only). From the CLI:
+``schedgym evaluate --suite ta --solvers mwkr -O construction=active``. There is no compiled
+fast path: both constructions run through the env's simulator, so a rule's schedule is exactly
+the one the env builds when its ``info["actions"]`` are replayed.
 
 =============  =====================================================================
 ``spt``        shortest processing time of the next operation
@@ -21,11 +29,14 @@ constructor, e.g. ``MWKR(mtbf=200, mttr=20)``.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
+from schedgym.jobshop.active import check_supported
+from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.env import JobShopEnv
 from schedgym.jobshop.instance import JobShopInstance
 from schedgym.jobshop.schedule import JobShopSchedule
@@ -38,15 +49,20 @@ class DispatchingRule:
     name = "rule"
     problem = "jobshop"
 
-    def __init__(self, **env_options: Any) -> None:
-        self.env_options = env_options
+    def __init__(self, construction: str = "non-delay", **env_options: Any) -> None:
+        self.construction = construction
+        self.env_options = {"construction": construction, **env_options}
+        # an unknown construction or an unsupported combination fails here, not per instance
+        names = {f.name for f in fields(DynamicsConfig)}
+        dynamics = DynamicsConfig(**{k: v for k, v in env_options.items() if k in names})
+        check_supported(construction, dynamics)
 
     def scores(self, sim: JobShopSimulator, jobs: np.ndarray) -> np.ndarray:
         """Priority of each candidate job (lower dispatches first)."""
         raise NotImplementedError
 
     def choose(self, sim: JobShopSimulator, rng: np.random.Generator) -> int:
-        """The job to dispatch now."""
+        """The job to dispatch next (among ``sim.mask``)."""
         jobs = np.flatnonzero(sim.mask)
         return int(jobs[int(np.argmin(self.scores(sim, jobs)))])
 

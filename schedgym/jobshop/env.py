@@ -6,9 +6,31 @@ Observation
     features and 5 global features), padded to ``max_jobs * max_ops`` nodes and twice as many
     edges, plus ``action_mask`` over jobs.
 Action
-    ``Discrete(max_jobs)``: job ``j`` starts its next operation now. Schedule construction is
-    non-delay (``schedgym.jobshop.simulator``): the clock advances to the next moment where some
-    job can start, and a dispatched operation starts at the current time, no insertion.
+    ``Discrete(max_jobs)``: job ``j`` starts its next operation. How it is placed is the
+    ``construction`` option:
+
+    * ``"non-delay"`` (default; ``schedgym.jobshop.simulator``): the clock advances to the next
+      moment where some job can start, the legal jobs are those that can start at that time,
+      and a dispatched operation starts at the current time, no insertion. Only non-delay
+      schedules are reachable (the optimum may not be).
+    * ``"active"`` (Giffler-Thompson, ``schedgym.jobshop.active``): with ``C*`` the earliest
+      completion among the next operations and ``M*`` its machine, the legal jobs are those
+      whose next operation is on ``M*`` and can start before ``C*``; the chosen one starts at
+      its earliest feasible start, left-shifted into the earliest idle gap of its machine that
+      fits. Every active schedule (hence an optimal one) is reachable. Supports the static job
+      shop and ``arrival_mean`` (release dates known in advance: a job not yet released at the
+      clock may be chosen, it starts at its release at the earliest); ``duration_noise``,
+      ``mtbf`` and ``blocking`` raise ``ValueError`` (revealed online, or machine occupation
+      tied to the job's next start: no idle gap is known in advance).
+
+    Both give the same observation space. Their features differ only in the meaning of time:
+    non-delay's clock ``time`` is the decision time (dispatched operations start there);
+    active's is the earliest feasible start left over all next operations (non-decreasing, no
+    operation is placed before it), so ``finished`` means "ends at or before that time".
+    ``lb_end`` of an unstarted operation is its job's earliest start plus the nominal work up
+    to it: non-delay uses ``max(job ready, clock)``, active the earliest idle-gap start on the
+    machine (tighter: exact for the next operation given the partial schedule). Machine edges join
+    consecutive operations of a machine in start order (active splices insertions in).
 Reward
     Dense shaping: ``-(H_t - H_{t-1}) * reward_scale`` where ``H`` is the largest lower-bound
     estimate of an operation's completion (L2D-style) and ``H_{-1} = 0``; at the last step ``H``
@@ -29,10 +51,10 @@ Options
     ``(low, high)`` ranges) from the seeded generator; ``reset(options={"instance": ...})``
     switches instance for one episode. Dynamics: ``duration_noise`` (coefficient of variation),
     ``arrival_mean`` (mean inter-arrival time), ``mtbf``/``mttr`` (breakdowns with repairs,
-    interrupted operations resume), ``blocking`` and ``swaps``. Renders ``ansi`` and
-    ``rgb_array`` Gantt charts.
+    interrupted operations resume), ``blocking`` and ``swaps``. ``construction``:
+    ``"non-delay"`` or ``"active"`` (above). Renders ``ansi`` and ``rgb_array`` Gantt charts.
 
-Version history: v0 — first release.
+Version history: v0 — first release; ``construction`` option added (default unchanged).
 """
 
 from __future__ import annotations
@@ -46,6 +68,7 @@ from gymnasium import spaces
 
 from schedgym.core.actions import as_action
 from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
+from schedgym.jobshop.active import ActiveSimulator, check_supported
 from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.generator import JobShopGenerator
 from schedgym.jobshop.instance import JobShopInstance
@@ -85,6 +108,7 @@ class JobShopEnv(gym.Env):
         invalid_penalty: float = 1.0,
         strict: bool = False,
         render_mode: str | None = None,
+        construction: str = "non-delay",
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
@@ -103,6 +127,11 @@ class JobShopEnv(gym.Env):
         self.max_jobs = max_jobs or default_jobs
         self.max_ops = max_machines or default_ops
         self.dynamics = DynamicsConfig(duration_noise, arrival_mean, mtbf, mttr, blocking, swaps)
+        check_supported(construction, self.dynamics)
+        self.construction = construction
+        self._simulator_type: type[JobShopSimulator] = (
+            ActiveSimulator if construction == "active" else JobShopSimulator
+        )
         self.reward_scale = checked_reward_scale(reward_scale)
         self._scale = 1.0  # set per episode at reset
         self.invalid_penalty = invalid_penalty
@@ -127,7 +156,7 @@ class JobShopEnv(gym.Env):
             instance = self.fixed_instance
         else:
             instance = self.generator.sample(self.np_random)
-        self._sim = JobShopSimulator(instance, self.dynamics, self.np_random)
+        self._sim = self._simulator_type(instance, self.dynamics, self.np_random)
         self._observer.reset(self._sim)
         self._observer.refresh()
         self._scale = episode_scale(self.reward_scale, max(self._observer.time_scale, 1e-9))
@@ -137,7 +166,7 @@ class JobShopEnv(gym.Env):
     def step(
         self, action: int | np.integer
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        """Dispatch job ``action``'s next operation now (see the module docstring)."""
+        """Dispatch job ``action``'s next operation (see the module docstring)."""
         sim = self.simulator
         job = as_action(action, self.max_jobs)
         if not (0 <= job < sim.num_jobs and sim.mask[job]) or sim.done:

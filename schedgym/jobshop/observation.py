@@ -22,15 +22,25 @@ makespan lower bound, durations by the largest duration):
 
 Global features: clock, fraction dispatched, fraction of jobs legal, current estimated makespan
 (all scaled as above), and jobs / machines / 10.
+
+Under active construction (:mod:`schedgym.jobshop.active`) the layout is the same; the clock is
+the earliest feasible start left (no undispatched operation can start before it), machine edges
+follow each machine's sequence by start time (an operation inserted between ``a`` and ``b``
+turns ``a -> b`` into ``a -> x -> b``, so the edge count never grows past the non-delay one) and
+an unstarted operation's ``lb_end`` uses its job's earliest feasible start (idle-gap insertion on
+the machine) instead of ``max(job ready, clock)``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
-from schedgym.jobshop.kernels import refresh_features
+from schedgym.jobshop.active import ActiveSimulator
+from schedgym.jobshop.kernels import refresh_features, refresh_features_active
 from schedgym.jobshop.simulator import JobShopSimulator
 
 NODE_FEATURES = (
@@ -96,27 +106,11 @@ class JobShopObserver:
             sim.machines.ravel(), weights=sim.nominal.ravel(), minlength=sim.num_machines
         )
         self.global_ratio = jobs / sim.num_machines / 10.0
-
-    def on_dispatch(self, started: list[tuple[int, int]]) -> None:
-        """Incremental update after operations started: machine edges and machine loads."""
-        sim, buf = self.sim, self.buffer
-        for j, k in started:
-            m = int(sim.machines[j, k])
-            node = j * sim.num_ops + k
-            prev = int(sim.last_on_machine[m])
-            if prev >= 0:
-                buf.add_edge(prev, node)
-            sim.last_on_machine[m] = node
-            self.machine_load[m] -= sim.nominal[j, k]
-
-    def estimated_makespan(self) -> float:
-        """Largest lower-bound completion estimate over all operations (after ``refresh``)."""
-        return self.estimate
-
-    def refresh(self) -> None:
-        """Recompute the time-dependent features for the simulator's current state."""
-        sim, scale, buf = self.sim, self.time_scale, self.buffer
-        self.estimate = refresh_features(
+        self.active = isinstance(sim, ActiveSimulator)
+        # active: slot of the machine edge entering each node (-1: none yet)
+        self.in_edge = np.full(jobs * ops, -1, dtype=np.int64)
+        # the feature kernel and its per-episode arrays (updated in place by the simulator)
+        arrays = (
             self.features,
             buf.action_node,
             sim.start,
@@ -130,9 +124,55 @@ class JobShopObserver:
             sim.mask,
             self.machine_load,
             sim.machines,
-            sim.now,
-            scale,
         )
+        if isinstance(sim, ActiveSimulator):
+            self._kernel: Callable[..., float] = refresh_features_active
+            self._kernel_args: tuple[np.ndarray, ...] = (sim.est, *arrays)
+        else:
+            self._kernel, self._kernel_args = refresh_features, arrays
+
+    def on_dispatch(self, started: list[tuple[int, int]]) -> None:
+        """Incremental update after operations started: machine edges and machine loads."""
+        sim, buf = self.sim, self.buffer
+        if self.active:
+            self._on_insert(started)
+            return
+        for j, k in started:
+            m = int(sim.machines[j, k])
+            node = j * sim.num_ops + k
+            prev = int(sim.last_on_machine[m])
+            if prev >= 0:
+                buf.add_edge(prev, node)
+            sim.last_on_machine[m] = node
+            self.machine_load[m] -= sim.nominal[j, k]
+
+    def _on_insert(self, started: list[tuple[int, int]]) -> None:
+        """Active construction: splice the inserted node into its machine's edge chain."""
+        sim, buf = self.sim, self.buffer
+        assert isinstance(sim, ActiveSimulator)
+        for j, k in started:
+            node = j * sim.num_ops + k
+            before, after = sim.neighbours()
+            if after >= 0:
+                slot = int(self.in_edge[after])
+                if slot >= 0:  # before -> after becomes node -> after
+                    buf.edge_index[0, slot] = node
+                else:
+                    self.in_edge[after] = buf.num_edges
+                    buf.add_edge(node, after)
+            if before >= 0:
+                self.in_edge[node] = buf.num_edges
+                buf.add_edge(before, node)
+            self.machine_load[int(sim.machines[j, k])] -= sim.nominal[j, k]
+
+    def estimated_makespan(self) -> float:
+        """Largest lower-bound completion estimate over all operations (after ``refresh``)."""
+        return self.estimate
+
+    def refresh(self) -> None:
+        """Recompute the time-dependent features for the simulator's current state."""
+        sim, scale, buf = self.sim, self.time_scale, self.buffer
+        self.estimate = self._kernel(*self._kernel_args, sim.now, scale)
         jobs = sim.num_jobs
         buf.action_mask[:jobs] = sim.mask
         g = buf.global_features
