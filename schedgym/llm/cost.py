@@ -42,11 +42,16 @@ measures the model's error against the measured per-op kernel times of Vidur's p
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from schedgym.llm.hardware import BF16_BYTES, GpuType, ModelShape, ReplicaType
+
+if TYPE_CHECKING:
+    from schedgym.llm.instance import ServingInstance
 
 #: The per-layer ops of the profile files, in execution order.
 LAYER_OPS = (
@@ -306,9 +311,43 @@ class ReplicaCost:
             seconds += self.decode_fixed + self.decode_per_token * decode_context
         return seconds
 
+    def kv_transfer(self, tokens: int, link_bytes_per_s: float) -> float:
+        """Seconds to move ``tokens`` tokens of this replica's KV cache to another replica over
+        a link of ``link_bytes_per_s`` (the simulator's and the validator's one formula)."""
+        return self.cost.kv_transfer(self.replica.model, tokens, link_bytes_per_s)
+
     def decode_run(self, requests: int, context: int) -> tuple[float, float]:
         """``(alpha, beta)`` of a run of decode-only iterations of ``requests`` requests:
         iteration ``k`` (from 0) lasts ``alpha + beta * (context + k * requests)``."""
         self._cover(requests)
         alpha = float(self.linear[requests] + self.head[requests]) + self.decode_fixed
         return alpha, self.decode_per_token
+
+
+_ISOLATED: weakref.WeakKeyDictionary[ServingInstance, tuple[np.ndarray, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def isolated_latency(instance: ServingInstance) -> tuple[np.ndarray, np.ndarray]:
+    """Per-request lower bounds ``(ttft, e2e)`` (s): the request served alone (its whole prompt
+    in one iteration, then one decode per token, no queueing, no transfer) on the replica of
+    the pool where that is fastest; no schedule can beat either. Cached per instance."""
+    cached = _ISOLATED.get(instance)
+    if cached is not None:
+        return cached
+    w = instance.workload
+    prompts, inverse = np.unique(w.prompt_tokens, return_inverse=True)
+    dec = (w.output_tokens - 1).astype(np.float64)
+    ttft = np.full(w.num_requests, np.inf)
+    e2e = np.full(w.num_requests, np.inf)
+    for replica in set(instance.cluster.replicas):
+        cost = ReplicaCost(replica)
+        zero = np.zeros(1, np.int64)
+        pre = np.array([cost.iteration(np.array([p]), zero, 1, 0, 0) for p in prompts.tolist()])
+        alpha, beta = cost.decode_run(1, 0)
+        first = pre[inverse]
+        total = first + dec * alpha + beta * (dec * (w.prompt_tokens + 1) + dec * (dec - 1) / 2)
+        ttft, e2e = np.minimum(ttft, first), np.minimum(e2e, total)
+    _ISOLATED[instance] = (ttft, e2e)
+    return ttft, e2e

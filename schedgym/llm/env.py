@@ -10,11 +10,24 @@ Episode
     requests that arrive together are asked about one by one, oldest first. After the last
     request is routed the replicas run until idle and the episode ends (``terminated``); never
     truncated.
+Decision mode ``batch`` (``mode="batch"``)
+    Arrivals are routed by the least-loaded rule (outstanding tokens per unit of compute) and
+    each step decides one replica's next iteration, whenever that replica has prompt work
+    (waiting or partly prefilled requests) at a step boundary: the iteration's token budget
+    ``PREFILL_BUDGETS[action]`` (every running decode joins; then prompt chunks, partly
+    prefilled prompts first, then FCFS admissions, up to the budget; Sarathi-Serve's rule, so
+    the action says which waiting requests join and how many prompt tokens each gets). Budget
+    0 decodes only (legal while some request decodes) and lasts one iteration. Decode-only
+    iterations without prompt work are not asked about. Replicas deciding at the same time are
+    asked one by one, lowest index first; ``action_node`` points every action at the replica's
+    node. Same reward, end and ``info``; always choosing 512 gives exactly the ``sarathi``
+    solver's schedule (tested).
 Action
-    ``Discrete(max_replicas + 1)``: ``r < max_replicas`` routes the current request to replica
-    ``r``; ``max_replicas`` waits. Legal (``action_masks()``, ``obs["action_mask"]``): the pool's
-    replicas whose KV cache can hold the request's prompt and output; waiting while some arrival
-    or some replica's step is still to come.
+    ``Discrete(max_replicas + 1)`` (batch mode: ``Discrete(len(PREFILL_BUDGETS))``, above):
+    ``r < max_replicas`` routes the current request to replica ``r``; ``max_replicas`` waits.
+    Legal (``action_masks()``, ``obs["action_mask"]``): the pool's replicas whose KV cache can
+    hold the request's prompt and output; waiting while some arrival or some replica's step is
+    still to come.
 Observation
     Dict of fixed-shape arrays in the padded-graph convention (``schedgym.core.graph_obs``): the
     replica-and-request graph of :mod:`schedgym.llm.observation` (23 node features, 9 global
@@ -39,7 +52,7 @@ Options
     the instance's or the generator's largest). Renders ``ansi`` (a text summary per replica)
     and ``rgb_array`` (the batch-size and KV-cache plot of the steps so far).
 
-Version history: v0 — first release.
+Version history: v0 — first release (``batch`` mode added later, ``route`` unchanged).
 """
 
 from __future__ import annotations
@@ -57,11 +70,56 @@ from schedgym.core.rewards import RewardScale, episode_scale
 from schedgym.llm.generator import IntRange, ServingGenerator
 from schedgym.llm.instance import BLOCK_TOKENS, ServingInstance
 from schedgym.llm.observation import ServingObserver, observation_space
-from schedgym.llm.policies import POLICIES
+from schedgym.llm.policies import POLICIES, Sarathi
 from schedgym.llm.problem import load_instance
 from schedgym.llm.schedule import ServingSchedule
-from schedgym.llm.simulator import Simulator
+from schedgym.llm.simulator import ReplicaState, Simulator
 from schedgym.llm.validate import ServingMetrics
+
+#: Batch mode's actions: an iteration's token budget (decodes + prompt chunks; 0: decode only).
+PREFILL_BUDGETS = (0, 128, 256, 512, 1024, 2048, 4096)
+
+
+class BatchDecisionSimulator(Simulator):
+    """The simulator of batch mode: a replica with prompt work at a step boundary waits in
+    :attr:`asking` (idle) until :meth:`decide` forms its batch with a given token budget."""
+
+    def __init__(self, instance: ServingInstance) -> None:
+        super().__init__(instance, Sarathi())
+        self.budget_policy: Sarathi = self.policy  # type: ignore[assignment]
+        self.asking: deque[int] = deque()
+        self._deciding = False
+
+    def _form(self, rep: ReplicaState) -> None:
+        if self._deciding or not (rep.waiting or rep.prefilling):
+            super()._form(rep)
+            return
+        rep.pending = None
+        if rep.index not in self.asking:
+            self.asking.append(rep.index)
+
+    def decide(self, budget: int) -> None:
+        """Form the first asking replica's batch with ``budget`` tokens (0: decode only, one
+        iteration)."""
+        rep = self.replicas[self.asking.popleft()]
+        self.budget_policy.token_budget = budget
+        self._deciding = True
+        try:
+            self._form(rep)
+        finally:
+            self._deciding = False
+        step = rep.pending
+        if budget == 0 and step is not None and step.repeat > 1:
+            step.set_repeat(1)
+
+    def least_loaded(self) -> int:
+        """The replica with the fewest outstanding tokens per unit of compute."""
+
+        def load(r: int) -> float:
+            rep = self.replicas[r]
+            return rep.outstanding_tokens / (rep.cost.replica.gpu.peak_flops * rep.cost.replica.tp)
+
+        return min(range(len(self.replicas)), key=load)
 
 
 class LLMServingEnv(gym.Env):
@@ -77,6 +135,7 @@ class LLMServingEnv(gym.Env):
         num_replicas: IntRange = (2, 4),
         generator: ServingGenerator | None = None,
         policy: Literal["vllm", "orca", "sarathi"] = "vllm",
+        mode: Literal["route", "batch"] = "route",
         max_replicas: int | None = None,
         max_requests: int | None = None,
         reward_scale: RewardScale = "auto",
@@ -86,6 +145,8 @@ class LLMServingEnv(gym.Env):
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        if mode not in ("route", "batch"):
+            raise ValueError(f"mode must be 'route' or 'batch', got {mode!r}")
         if policy not in POLICIES:
             raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {policy!r}")
         self.fixed_instance = (
@@ -106,9 +167,11 @@ class LLMServingEnv(gym.Env):
         self.invalid_penalty = invalid_penalty
         self.strict = strict
         self.render_mode = render_mode
-        self.observation_space = observation_space(self.max_replicas, self.max_requests)
-        self.action_space = spaces.Discrete(self.max_replicas + 1)
-        self._observer = ServingObserver(self.max_replicas, self.max_requests)
+        self.mode = mode
+        actions = len(PREFILL_BUDGETS) if mode == "batch" else 0
+        self.observation_space = observation_space(self.max_replicas, self.max_requests, actions)
+        self.action_space = spaces.Discrete(actions or self.max_replicas + 1)
+        self._observer = ServingObserver(self.max_replicas, self.max_requests, actions)
         self._sim: Simulator | None = None
 
     # ------------------------------------------------------------------ gym API
@@ -125,7 +188,11 @@ class LLMServingEnv(gym.Env):
         else:
             instance = self.generator.sample(self.np_random)
         self.instance = instance
-        sim = Simulator(instance, POLICIES[self.policy]())
+        sim = (
+            BatchDecisionSimulator(instance)
+            if self.mode == "batch"
+            else Simulator(instance, POLICIES[self.policy]())
+        )
         self._sim = sim
         blocks = np.array([rep.total_blocks for rep in sim.replicas])
         need = -(-(sim.prompt + sim.output) // BLOCK_TOKENS)
@@ -147,6 +214,8 @@ class LLMServingEnv(gym.Env):
     def _advance(self) -> int:
         """Run the simulation to the next decision (or the end); returns the requests that
         finished within both targets meanwhile, and refreshes the observation."""
+        if isinstance(self._sim, BatchDecisionSimulator):
+            return self._advance_batch(self._sim)
         sim, n = self.sim, self.instance.num_requests
         while not self._ask:
             if self._next >= n and not self._held:
@@ -178,6 +247,40 @@ class LLMServingEnv(gym.Env):
         self._observer.refresh(current, [*self._ask, *self._held], legal, self._wait_legal())
         return good
 
+    def _advance_batch(self, sim: BatchDecisionSimulator) -> int:
+        n = self.instance.num_requests
+        while not sim.asking:
+            ta = float(sim.arrival[self._next]) if self._next < n else np.inf
+            te = sim.next_step_end()[1]
+            if ta == te == np.inf:
+                self._result = sim.drain()
+                break
+            if te < ta:
+                sim.process_next_step()
+                continue
+            sim.advance_to(ta)
+            self._observer.on_arrival(self._next)
+            r = sim.least_loaded()
+            sim.assign(self._next, r)
+            self._observer.on_route(self._next, r)
+            self._next += 1
+        good = self._finished()
+        self._observer.refresh_batch(sim.asking[0] if sim.asking else None, self._budget_mask())
+        return good
+
+    def _finished(self) -> int:
+        sim = self.sim
+        done = np.array(sim.finished_log[self._seen :], dtype=np.int64)
+        self._seen = len(sim.finished_log)
+        return self._observer.on_finish(done) if len(done) else 0
+
+    def _budget_mask(self) -> np.ndarray:
+        mask = np.ones(len(PREFILL_BUDGETS), dtype=bool)
+        sim = self.sim
+        if isinstance(sim, BatchDecisionSimulator) and sim.asking:
+            mask[0] = bool(sim.replicas[sim.asking[0]].decoding)
+        return mask
+
     def _wait_legal(self) -> bool:
         return self._next < self.instance.num_requests or self.sim.next_step_end()[0] is not None
 
@@ -192,12 +295,15 @@ class LLMServingEnv(gym.Env):
                 raise ValueError(f"invalid action {a}: not a legal routing now")
             obs = self._observer.buffer.observation()
             return obs, -float(self.invalid_penalty), False, False, {"invalid_action": True}
-        i = self._ask.popleft()
-        if a == self.max_replicas:
-            self._held.append(i)
+        if isinstance(self._sim, BatchDecisionSimulator):
+            self._sim.decide(PREFILL_BUDGETS[a])
         else:
-            self.sim.assign(i, a)
-            self._observer.on_route(i, a)
+            i = self._ask.popleft()
+            if a == self.max_replicas:
+                self._held.append(i)
+            else:
+                self.sim.assign(i, a)
+                self._observer.on_route(i, a)
         good = self._advance()
         info: dict[str, Any] = {"invalid_action": False}
         terminated = self._result is not None

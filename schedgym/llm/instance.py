@@ -17,6 +17,10 @@ from schedgym.llm.hardware import ReplicaType, gpu_type, model_shape
 
 #: Tokens per KV-cache block (vLLM's default block size).
 BLOCK_TOKENS = 16
+#: Default bandwidth (bytes/s, one direction) between two replicas for KV-cache transfers: one
+#: 200 Gb/s HDR InfiniBand NIC per GPU, as in a DGX A100 (an assumption: the simulator and
+#: the validator take another as an argument).
+INTERCONNECT_BYTES_PER_S = 25e9
 
 
 @dataclass(frozen=True)

@@ -94,13 +94,14 @@ GLOBAL_FEATURES = (
 )
 
 
-def observation_space(max_replicas: int, max_requests: int) -> spaces.Dict:
-    """The ``spaces.Dict`` for pools of at most ``max_replicas`` and ``max_requests``."""
+def observation_space(max_replicas: int, max_requests: int, num_actions: int = 0) -> spaces.Dict:
+    """The ``spaces.Dict`` for pools of at most ``max_replicas`` and ``max_requests``;
+    ``num_actions`` (batch mode) replaces the routing actions' ``max_replicas + 1``."""
     return graph_observation_space(
         max_replicas + max_requests,
         len(NODE_FEATURES),
         max_requests,
-        max_replicas + 1,
+        num_actions or max_replicas + 1,
         len(GLOBAL_FEATURES),
     )
 
@@ -109,14 +110,15 @@ class ServingObserver:
     """Keeps the padded graph of one episode up to date, decision by decision: replica rows
     are rewritten each time (a few), request rows only while the request is in the system."""
 
-    def __init__(self, max_replicas: int, max_requests: int) -> None:
+    def __init__(self, max_replicas: int, max_requests: int, num_actions: int = 0) -> None:
         self.max_replicas = max_replicas
         self.max_requests = max_requests
+        self.batch_mode = num_actions > 0
         self.buffer = PaddedGraphBuffer(
             max_replicas + max_requests,
             len(NODE_FEATURES),
             max_requests,
-            max_replicas + 1,
+            num_actions or max_replicas + 1,
             len(GLOBAL_FEATURES),
         )
 
@@ -142,7 +144,8 @@ class ServingObserver:
         self.active = np.zeros(0, dtype=np.int64)  # routed, unfinished requests
         self.arrived = self.routed = self.finished = self.good = 0
         self._current = -1
-        self.buffer.action_node[: self.nrep] = np.arange(self.nrep)
+        if not self.batch_mode:
+            self.buffer.action_node[: self.nrep] = np.arange(self.nrep)
 
     def on_arrival(self, j: int) -> None:
         """Request ``j`` arrived: it becomes node ``R + j``."""
@@ -236,3 +239,17 @@ class ServingObserver:
         g[6] = buf.action_mask.sum() / len(buf.action_mask)
         g[7] = sim.prompt[current] / TOKEN_SCALE
         g[8] = (now - sim.arrival[current]) / TTFT_SLO_S
+
+    def refresh_batch(self, replica: int | None, legal: np.ndarray) -> None:
+        """Batch mode: dynamic features at a decision on ``replica``'s next batch (``None``:
+        the episode is over); every action points at that replica's node, whose ``legal``
+        feature is 1; ``legal`` masks the budgets."""
+        self.refresh(None, [], np.zeros(0, bool), False)
+        buf = self.buffer
+        buf.action_node.fill(-1)
+        if replica is None:
+            return
+        buf.action_mask[:] = legal
+        buf.action_node[:] = replica
+        buf.node_features[replica, 11] = 1.0
+        buf.global_features[6] = legal.sum() / len(legal)

@@ -7,6 +7,13 @@ Step ``s`` is a run of ``step_repeat[s]`` identical-composition iterations on re
 (0: the request decodes one token per iteration); a step with prefill members has repeat 1.
 ``preempt_request[preempt_ptr[s]:preempt_ptr[s + 1]]`` lists the requests preempted (KV cache
 dropped, to be recomputed) just before step ``s``. :mod:`schedgym.llm.validate` replays it.
+
+KV-cache transfers (disaggregated prefill and decode, live migration; empty otherwise): transfer
+``t`` moves request ``transfer_request[t]``'s ``transfer_tokens[t]`` cached tokens from replica
+``transfer_src[t]`` to ``transfer_dst[t]`` from ``transfer_start[t]`` to ``transfer_end[t]``.
+The destination holds the blocks from the start (recorded after ``transfer_begin_pos[t]``
+steps); the source frees its blocks after ``transfer_release_pos[t]`` steps (at a step boundary
+of the source at or after the end); the request decodes on the destination from the end on.
 """
 
 from __future__ import annotations
@@ -35,6 +42,14 @@ class ServingSchedule:
     member_prefill: np.ndarray  # (m,) int64
     preempt_ptr: np.ndarray  # (s + 1,) int64
     preempt_request: np.ndarray  # (p,) int64
+    transfer_request: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    transfer_src: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    transfer_dst: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    transfer_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    transfer_start: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    transfer_end: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    transfer_begin_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    transfer_release_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     policy: str = ""
     router: str = ""
     instance: str = ""
@@ -66,7 +81,18 @@ ARRAYS = (
     "preempt_ptr",
     "preempt_request",
 )
-FLOAT_ARRAYS = ("step_start", "step_end")
+#: Optional arrays (absent from files written before transfers existed: empty).
+TRANSFER_ARRAYS = (
+    "transfer_request",
+    "transfer_src",
+    "transfer_dst",
+    "transfer_tokens",
+    "transfer_start",
+    "transfer_end",
+    "transfer_begin_pos",
+    "transfer_release_pos",
+)
+FLOAT_ARRAYS = ("step_start", "step_end", "transfer_start", "transfer_end")
 
 
 def write_schedule(
@@ -79,7 +105,7 @@ def write_schedule(
         data["slo_attainment"] = slo_attainment
     for name in ("instance", "solver", "status", "policy", "router", "wall_time_s"):
         data[name] = getattr(schedule, name)
-    for name in ARRAYS:
+    for name in ARRAYS + TRANSFER_ARRAYS:
         values = getattr(schedule, name)
         data[name] = values.tolist()
     Path(path).write_text(json.dumps(data))
@@ -93,6 +119,10 @@ def read_schedule(path: str | Path) -> ServingSchedule:
             name: np.asarray(data[name], dtype=np.float64 if name in FLOAT_ARRAYS else np.int64)
             for name in ARRAYS
         }
+        for name in TRANSFER_ARRAYS:
+            if name in data:
+                dtype = np.float64 if name in FLOAT_ARRAYS else np.int64
+                arrays[name] = np.asarray(data[name], dtype=dtype)
         return ServingSchedule(
             **arrays,
             policy=str(data.get("policy", "")),

@@ -233,10 +233,15 @@ class Simulator:
         rep.waiting.append(i)
         rep.outstanding_requests += 1
         rep.outstanding_tokens += int(self.prompt[i] + self.output[i])
-        step = rep.pending
-        if step is None:
+        if rep.pending is None:
             self._form(rep)
-        elif step.repeat > 1 and step.end > self.now:
+        else:
+            self._cut_run(rep)
+
+    def _cut_run(self, rep: ReplicaState) -> None:
+        """End ``rep``'s decode run with the iteration in flight (new work joins after it)."""
+        step = rep.pending
+        if step is not None and step.repeat > 1 and step.end > self.now:
             k = step.repeat
             lo = 1  # smallest k whose end is at or after now
             while lo < k:

@@ -7,7 +7,18 @@ a replica's steps overlap; a prompt chunk is empty, runs past the prompt, or a d
 before its prompt is done or past its last token; the KV blocks held on a replica (a request
 holds ``ceil(tokens / 16)`` blocks: its whole prompt from its first chunk, then one more token
 per decode) exceed the replica's capacity; a step's duration differs from the cost model's
-(:class:`~schedgym.llm.cost.ReplicaCost`); or a request is never completed. Tokens are produced
+(:class:`~schedgym.llm.cost.ReplicaCost`); or a request is never completed.
+
+KV-cache transfers (disaggregated prefill/decode, migration) are replayed after the steps
+recorded before them (``transfer_begin_pos``, ``transfer_release_pos``). A transfer is refused
+when the request is not resident and fully prefilled on the source, or its token count differs
+from the source's cache; when it starts before the request's last step there ends; when it is
+shorter than the cost model's :meth:`~schedgym.llm.cost.ReplicaCost.kv_transfer` over the
+interconnect (``interconnect_bytes_per_s``); or when the two replicas serve different models.
+The destination holds the blocks from the start (capacity checked); the request may decode
+there only from the transfer's end (causality), and the source's blocks count until the
+transfer's end (no step of the source recorded after the release may start earlier). Tokens are
+produced
 one at a time and in order by construction of the replay (each decode appends exactly one).
 It returns the metrics computed from the replayed token times (:func:`summarize`).
 """
@@ -19,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from schedgym.core.errors import InvalidScheduleError
-from schedgym.llm.cost import ReplicaCost
-from schedgym.llm.instance import BLOCK_TOKENS, ServingInstance
+from schedgym.llm.cost import ReplicaCost, isolated_latency
+from schedgym.llm.hardware import ReplicaType
+from schedgym.llm.instance import BLOCK_TOKENS, INTERCONNECT_BYTES_PER_S, ServingInstance
 from schedgym.llm.schedule import ServingSchedule
 
 #: Default service-level objectives: time to first token and mean time between tokens (s).
@@ -55,6 +67,10 @@ class ServingMetrics:
     cost_per_hour: float
     cost_per_million_tokens: float  # prompt + output
     preemptions: int
+    #: p50/p90/p99 of each request's lower bound: its end-to-end latency alone on the pool's
+    #: fastest replica for it (:func:`isolated_latency`), and of latency / lower bound.
+    e2e_lower_bound: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    slowdown: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def _weighted_quantiles(
@@ -101,6 +117,7 @@ def summarize(
     makespan = float(times.finish.max() - w.arrivals.min())
     tokens = float(w.prompt_tokens.sum() + w.output_tokens.sum())
     price = instance.cluster.price_per_hour
+    bound = isolated_latency(instance)[1]
     return ServingMetrics(
         ttft=tuple(float(x) for x in np.quantile(ttft, qs)),  # type: ignore[arg-type]
         tbt=_weighted_quantiles(times.gaps, times.gap_weights, qs),  # type: ignore[arg-type]
@@ -113,6 +130,8 @@ def summarize(
         cost_per_hour=price,
         cost_per_million_tokens=price * makespan / 3600.0 / (tokens / 1e6),
         preemptions=times.preemptions,
+        e2e_lower_bound=tuple(float(x) for x in np.quantile(bound, qs)),  # type: ignore[arg-type]
+        slowdown=tuple(float(x) for x in np.quantile(e2e / bound, qs)),  # type: ignore[arg-type]
     )
 
 
@@ -120,8 +139,13 @@ def _fail(step: int, message: str) -> None:
     raise InvalidScheduleError(f"step {step}: {message}")
 
 
-def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> ServingMetrics:
-    """Replay ``schedule`` (see the module docstring); returns the metrics it achieves."""
+def validate_schedule(
+    instance: ServingInstance,
+    schedule: ServingSchedule,
+    interconnect_bytes_per_s: float = INTERCONNECT_BYTES_PER_S,
+) -> ServingMetrics:
+    """Replay ``schedule`` (see the module docstring; KV transfers run over a link of
+    ``interconnect_bytes_per_s``); returns the metrics it achieves."""
     w, replicas = instance.workload, instance.cluster.replicas
     n = w.num_requests
     route = schedule.request_replica
@@ -141,7 +165,22 @@ def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> S
     finish = np.full(n, np.nan)
     gaps: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    for s in range(schedule.num_steps):
+    where = route.copy()  # the replica holding the request now
+    ready = np.full(n, -np.inf)  # decodes on the current replica may start from here
+    floor = [-np.inf] * len(replicas)  # steps may not start before a released transfer's end
+    src_hold = np.zeros(n, np.int64)
+    events = _transfer_events(schedule, len(replicas))
+    ev = 0
+    state = _State(
+        where, ready, floor, src_hold, held, capacity, reserved, prefilled, target, costs
+    )
+    link = interconnect_bytes_per_s
+    for s in range(schedule.num_steps + 1):
+        while ev < len(events) and events[ev][0] == s:
+            _replay_transfer(instance, schedule, state, events[ev], link, cache, generated, last)
+            ev += 1
+        if s == schedule.num_steps:
+            break
         r = int(schedule.step_replica[s])
         start, end, k = (
             float(schedule.step_start[s]),
@@ -152,9 +191,11 @@ def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> S
             _fail(s, "bad replica or repeat")
         if start < busy_until[r] - 1e-9:
             _fail(s, f"starts at {start} before replica {r}'s previous step ends")
+        if start < floor[r] - 1e-9:
+            _fail(s, f"starts at {start}, before a transfer out of replica {r} ends")
         busy_until[r] = end
         for i in schedule.preempt_request[schedule.preempt_ptr[s] : schedule.preempt_ptr[s + 1]]:
-            if route[i] != r or reserved[i] == 0:
+            if where[i] != r or reserved[i] == 0:
                 _fail(s, f"request {i} preempted but not running on replica {r}")
             held[r] -= int(reserved[i])
             reserved[i] = prefilled[i] = cache[i] = 0
@@ -162,7 +203,7 @@ def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> S
         chunks = schedule.member_prefill[schedule.member_ptr[s] : schedule.member_ptr[s + 1]]
         if not len(members) or len(np.unique(members)) != len(members):
             _fail(s, "empty batch or a request twice")
-        if np.any(route[members] != r):
+        if np.any(where[members] != r):
             _fail(s, f"serves a request routed to another replica than {r}")
         if np.any(w.arrivals[members] > start + 1e-9):
             _fail(s, "serves a request before it arrives")
@@ -178,6 +219,8 @@ def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> S
             _fail(s, "a prompt chunk runs past its prompt")
         if np.any(reserved[dec] == 0) or np.any(prefilled[dec] != target[dec]):
             _fail(s, "decodes a request whose prompt is not processed")
+        if np.any(ready[dec] > start + 1e-9):
+            _fail(s, "decodes a request before its KV-cache transfer ends")
         if np.any(generated[dec] + k > w.output_tokens[dec]):
             _fail(s, "decodes past a request's last token")
         grow = np.maximum(-(-(cache[dec] + k) // BLOCK_TOKENS) - reserved[dec], 0)
@@ -220,6 +263,8 @@ def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> S
         finish[over] = end
         held[r] -= int(reserved[over].sum())
         reserved[over] = 0
+    if np.any(src_hold):
+        raise InvalidScheduleError("a transfer's source blocks are never released")
     missing = np.flatnonzero(generated < w.output_tokens)
     if len(missing):
         i = int(missing[0])
@@ -234,3 +279,94 @@ def validate_schedule(instance: ServingInstance, schedule: ServingSchedule) -> S
         len(schedule.preempt_request),
     )
     return summarize(instance, times)
+
+
+@dataclass
+class _State:
+    """The validator's replay state that transfers change."""
+
+    where: np.ndarray
+    ready: np.ndarray
+    floor: list[float]
+    src_hold: np.ndarray
+    held: list[int]
+    capacity: list[int]
+    reserved: np.ndarray
+    prefilled: np.ndarray
+    target: np.ndarray
+    costs: dict[ReplicaType, ReplicaCost]
+
+
+def _transfer_events(schedule: ServingSchedule, replicas: int) -> list[tuple[int, float, int, int]]:
+    """``(position, time, kind, transfer)`` sorted: begins (kind 1) at the start, releases
+    (kind 0, first on ties) at the end."""
+    t_count = len(schedule.transfer_request)
+    arrays = (
+        schedule.transfer_src,
+        schedule.transfer_dst,
+        schedule.transfer_tokens,
+        schedule.transfer_start,
+        schedule.transfer_end,
+        schedule.transfer_begin_pos,
+        schedule.transfer_release_pos,
+    )
+    if any(len(a) != t_count for a in arrays):
+        raise InvalidScheduleError("transfer arrays differ in length")
+    events: list[tuple[int, float, int, int]] = []
+    for t in range(t_count):
+        begin, release = int(schedule.transfer_begin_pos[t]), int(schedule.transfer_release_pos[t])
+        src, dst = int(schedule.transfer_src[t]), int(schedule.transfer_dst[t])
+        ok = 0 <= begin <= release <= schedule.num_steps and src != dst
+        if not ok or not (0 <= src < replicas and 0 <= dst < replicas):
+            raise InvalidScheduleError(f"transfer {t}: bad replicas or positions")
+        events.append((begin, float(schedule.transfer_start[t]), 1, t))
+        events.append((release, float(schedule.transfer_end[t]), 0, t))
+    events.sort()
+    return events
+
+
+def _replay_transfer(
+    instance: ServingInstance,
+    schedule: ServingSchedule,
+    st: _State,
+    event: tuple[int, float, int, int],
+    link: float,
+    cache: np.ndarray,
+    generated: np.ndarray,
+    last: np.ndarray,
+) -> None:
+    _, _, kind, t = event
+    i = int(schedule.transfer_request[t])
+    src, dst = int(schedule.transfer_src[t]), int(schedule.transfer_dst[t])
+    start, end = float(schedule.transfer_start[t]), float(schedule.transfer_end[t])
+    where = f"transfer {t} of request {i} ({src} -> {dst})"
+    if kind == 0:  # release the source's blocks
+        if st.src_hold[i] == 0:
+            raise InvalidScheduleError(f"{where}: released before it began")
+        st.held[src] -= int(st.src_hold[i])
+        st.src_hold[i] = 0
+        st.floor[src] = max(st.floor[src], end)
+        return
+    replicas = instance.cluster.replicas
+    tokens = int(schedule.transfer_tokens[t])
+    if st.where[i] != src or st.reserved[i] == 0 or st.prefilled[i] != st.target[i]:
+        raise InvalidScheduleError(f"{where}: not resident and prefilled on the source")
+    if tokens != cache[i] or generated[i] >= instance.workload.output_tokens[i]:
+        raise InvalidScheduleError(f"{where}: moves {tokens} tokens, the cache holds {cache[i]}")
+    if start < last[i] - 1e-9:
+        raise InvalidScheduleError(f"{where}: starts at {start} before its last step ends")
+    if replicas[src].model != replicas[dst].model:
+        raise InvalidScheduleError(f"{where}: the replicas serve different models")
+    need = st.costs[replicas[src]].kv_transfer(tokens, link)
+    if end - start < need * (1.0 - TIME_RTOL):
+        raise InvalidScheduleError(
+            f"{where}: lasts {end - start:.9f} s, the cost model needs {need:.9f} s"
+        )
+    blocks = -(-tokens // BLOCK_TOKENS)
+    st.src_hold[i] = st.reserved[i]
+    st.reserved[i] = blocks
+    st.held[dst] += blocks
+    if st.held[dst] > st.capacity[dst]:
+        raise InvalidScheduleError(f"{where}: holds {st.held[dst]} KV blocks on replica {dst}")
+    st.where[i] = dst
+    st.ready[i] = end

@@ -62,7 +62,8 @@ def test_same_seed_same_episode_and_return_is_the_validated_attainment() -> None
 def test_round_robin_in_the_env_matches_the_solver(instance: ServingInstance) -> None:
     env = LLMServingEnv(instance)
     obs, _ = env.reset(seed=0)
-    k, terminated, info = 0, False, {}
+    k, terminated = 0, False
+    info: dict[str, object] = {}
     while not terminated:
         assert obs["action_node"][k % instance.num_replicas] == k % instance.num_replicas
         obs, _, terminated, _, info = env.step(k % instance.num_replicas)
@@ -127,3 +128,49 @@ def test_renders(instance: ServingInstance) -> None:
         env.step(0)
     image = env.render()
     assert isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3
+
+
+def test_batch_mode_check_env_masks_and_validated_return() -> None:
+    from schedgym.llm.env import PREFILL_BUDGETS
+
+    env = gym.make("schedgym/LLMServing-v0", mode="batch")
+    check_env(env.unwrapped, skip_render_check=True)
+    batch = LLMServingEnv(mode="batch")
+    assert batch.action_space == gym.spaces.Discrete(len(PREFILL_BUDGETS))
+    trace, info = _episode(batch, seed=4)
+    metrics = validate_schedule(batch.instance, batch.schedule())
+    assert info["slo_attainment"] == metrics.slo_attainment
+    assert sum(r for _, r in trace) == pytest.approx(metrics.slo_attainment, abs=1e-12)
+    assert _episode(LLMServingEnv(mode="batch"), seed=4)[0] == trace
+    obs, _ = batch.reset(seed=1)
+    assert not obs["action_mask"][0]  # nothing decodes yet: decode-only is illegal
+    assert (obs["action_node"] == obs["action_node"][0]).all() and obs["action_node"][0] >= 0
+
+
+def test_batch_mode_with_budget_512_is_the_sarathi_solver(instance: ServingInstance) -> None:
+    from schedgym.baselines.llm.solvers import SarathiLeastLoaded
+    from schedgym.llm.env import PREFILL_BUDGETS
+
+    env = LLMServingEnv(instance, mode="batch")
+    env.reset(seed=0)
+    terminated, steps = False, 0
+    while not terminated:
+        _, _, terminated, _, _ = env.step(PREFILL_BUDGETS.index(512))
+        steps += 1
+    ours = env.schedule()
+    ref = SarathiLeastLoaded().solve(instance).schedule
+    assert steps > instance.num_requests // 2
+    assert np.array_equal(ours.step_end, ref.step_end)
+    assert np.array_equal(ours.member_request, ref.member_request)
+    assert np.array_equal(ours.request_replica, ref.request_replica)
+
+
+def test_batch_mode_decode_only_lasts_one_iteration(instance: ServingInstance) -> None:
+    env = LLMServingEnv(instance, mode="batch")
+    env.reset(seed=0)
+    terminated = False
+    while not terminated:  # decode only whenever legal: prompts still progress (budget 128)
+        action = 0 if env.action_masks()[0] else 1
+        _, _, terminated, _, _ = env.step(action)
+    s = env.schedule()
+    assert validate_schedule(instance, s).slo_attainment >= 0.0

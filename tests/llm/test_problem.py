@@ -39,6 +39,7 @@ def test_descriptor_and_suites() -> None:
     assert a.name == names[0] and problem.fingerprint(a) == problem.fingerprint(b)
     assert problem.fingerprint(a) != problem.fingerprint(problem.load(names[1]))
     assert problem.has_instance("azure2023_code") and problem.reference("azure2023_code") is None
+    assert problem.sampler is not None
     level = problem.sampler.sample(np.random.default_rng(0), level=2)
     assert 3 <= level.num_replicas <= 6
 

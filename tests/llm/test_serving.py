@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -110,7 +111,7 @@ def test_schedule_file_round_trip(small: ServingInstance, tmp_path: Path) -> Non
     assert validate_schedule(small, read_schedule(tmp_path / "s.json")) == metrics
 
 
-def _broken(schedule: ServingSchedule, **changes: np.ndarray) -> ServingSchedule:
+def _broken(schedule: ServingSchedule, **changes: Any) -> ServingSchedule:
     return dataclasses.replace(schedule, **changes)
 
 
