@@ -16,11 +16,35 @@ from schedgym.problems import all_problems
 def test_readme_tables_are_generated_from_the_submissions() -> None:
     found = readme_tables.entries()
     assert {e.name for e in found} >= {"jobshop-dispatching-rules", "jobshop-cpsat-10s"}
-    old, new = readme_tables.update(readme_tables.ROOT / "README.md", found)
+    old, new = readme_tables.update(readme_tables.README, found)
     assert old == new, (
         "README is stale: run python -m schedgym.experiments.leaderboard.readme_tables"
     )
-    assert "| `fdd-mwkr` | [Dispatching rules]" in new
+    # the README keeps the headline rows: the best classical and the best learned solver
+    assert "| jobshop / `ta` | gap %, lower is better | `fdd-mwkr` [" in new
+    assert "| `mwkr` |" not in new
+    old, new = readme_tables.update(readme_tables.RESULTS, found)
+    assert old == new, (
+        "docs/results.md is stale: run python -m schedgym.experiments.leaderboard.readme_tables"
+    )
+    # docs/results.md has every row, with links that work from docs/
+    assert "| `fdd-mwkr` | [Dispatching rules](../experiments/leaderboard/" in new
+    assert "| `mwkr` | [Dispatching rules]" in new
+    assert readme_tables.main(["--check"]) == 0
+
+
+def test_readme_tables_check_reports_a_stale_file(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    results = tmp_path / "results.md"
+    for path in (readme, results):
+        path.write_text(f"head\n{readme_tables.BEGIN}\nold\n{readme_tables.END}\ntail\n")
+    args = ["--readme", str(readme), "--results", str(results)]
+    assert readme_tables.main([*args, "--check"]) == 1
+    assert readme_tables.main(args) == 0
+    assert readme_tables.main([*args, "--check"]) == 0
+    assert readme.read_text().startswith("head\n") and readme.read_text().endswith("tail\n")
+    assert "| problem / suite |" in readme.read_text()
+    assert "| `mwkr` | [Dispatching rules]" in results.read_text()
 
 
 def test_an_incomplete_entry_is_refused(tmp_path: Path) -> None:
