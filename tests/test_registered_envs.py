@@ -53,3 +53,18 @@ def test_sampled_actions_never_crash(env_id: str) -> None:
             continue
         if terminated or truncated:
             env.reset()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_human_render_prints_text_without_pygame(
+    env_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = gym.make(env_id)
+    if "human" not in env.metadata["render_modes"]:
+        pytest.skip(f"{env_id} has no human render mode")
+    env = gym.make(env_id, render_mode="human")
+    assert env.render_mode == "human" and "HumanRendering" not in str(env)
+    trace = _episode(env, seed=0, max_steps=5000)
+    assert trace, "no step taken"
+    assert capsys.readouterr().out.strip(), "nothing printed when the episode ended"
+    assert env.render() is None

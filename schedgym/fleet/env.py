@@ -72,7 +72,7 @@ def _high(size: SizeRange) -> int:
 class FleetSchedulingEnv(gym.Env):
     """UAM fleet dispatching environment (see the module docstring for the full contract)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -210,6 +210,8 @@ class FleetSchedulingEnv(gym.Env):
                     "lost": int(record.lost.sum()),
                 }
             )
+        if self.render_mode == "human" and terminated:
+            self.render()
         return self._observer.buffer.observation(), float(reward), terminated, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -217,16 +219,23 @@ class FleetSchedulingEnv(gym.Env):
         return self._observer.buffer.action_mask.astype(bool)
 
     def render(self) -> str | np.ndarray | None:
-        """``ansi``: one summary line; ``rgb_array``: the day plot ``(H, W, 3)`` uint8."""
+        """``ansi``: one summary line; ``rgb_array``: the day plot ``(H, W, 3)`` uint8.
+
+        ``human``: the ``ansi`` text printed to stdout (also when an episode ends); ``None``.
+        """
         if self.render_mode is None or self._sim is None:
             return None
         record = self.schedule()
-        if self.render_mode == "ansi":
-            return (
+        if self.render_mode in ("ansi", "human"):
+            text = (
                 f"{self._sim.scenario.name} epoch {self._sim.epoch}/{self._sim.net.num_epochs}: "
                 f"profit {record.profit:.2f}, {record.passengers} passengers, "
                 f"{len(record.flights)} flights, {len(record.charges)} charges"
             )
+            if self.render_mode == "ansi":
+                return text
+            print(text)  # human: the ansi text on stdout, no window, no pygame
+            return None
         from schedgym.fleet.render import day_rgb
 
         return day_rgb(self._sim.scenario, record, self._sim.day)

@@ -87,7 +87,7 @@ def _high(size: SizeRange) -> int:
 class JobShopEnv(gym.Env):
     """Job-shop dispatching environment (see the module docstring for the full contract)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -188,6 +188,8 @@ class JobShopEnv(gym.Env):
         truncated = sim.deadlock
         if truncated:
             info["deadlock"] = True
+        if self.render_mode == "human" and terminated:
+            self.render()
         return self._observer.buffer.observation(), reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
@@ -198,12 +200,18 @@ class JobShopEnv(gym.Env):
         return mask
 
     def render(self) -> str | np.ndarray | None:
-        """``ansi``: a text Gantt chart; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8."""
+        """``ansi``: a text Gantt chart; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8.
+
+        ``human``: the ``ansi`` text printed to stdout (also when an episode ends); ``None``.
+        """
         if self.render_mode is None or self._sim is None:
             return None
         from schedgym.jobshop.render import gantt_ansi, gantt_rgb
 
         schedule = self.schedule()
+        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
+            print(gantt_ansi(self._sim.instance, schedule))
+            return None
         if self.render_mode == "ansi":
             return gantt_ansi(self._sim.instance, schedule)
         return gantt_rgb(self._sim.instance, schedule)

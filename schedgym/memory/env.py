@@ -72,7 +72,7 @@ _TRIES = 100  # generated instances larger than the padding are redrawn this man
 class MemoryMappingEnv(gym.Env):
     """Memory-mapping environment (see the module docstring for the full contract)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -239,6 +239,8 @@ class MemoryMappingEnv(gym.Env):
         self._prepare()
         if terminated:
             info.update(self._summary())
+        if self.render_mode == "human" and terminated:
+            self.render()
         return self._observer.buffer.observation(), float(reward), terminated, False, info
 
     def _summary(self) -> dict[str, Any]:
@@ -258,11 +260,17 @@ class MemoryMappingEnv(gym.Env):
         return self._observer.buffer.action_mask.astype(bool)
 
     def render(self) -> str | np.ndarray | None:
-        """``ansi``: a text summary and address map; ``rgb_array``: the mapping plot."""
+        """``ansi``: a text summary and address map; ``rgb_array``: the mapping plot.
+
+        ``human``: the ``ansi`` text printed to stdout (also when an episode ends); ``None``.
+        """
         if self.render_mode is None or self._state is None:
             return None
         from schedgym.memory.render import mapping_ansi, mapping_rgb
 
+        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
+            print(mapping_ansi(self.instance, self.mapping()))
+            return None
         if self.render_mode == "ansi":
             return mapping_ansi(self.instance, self.mapping())
         return mapping_rgb(self.instance, self.mapping())

@@ -94,7 +94,7 @@ def stream_config(
 class SoCDAGEnv(gym.Env):
     """SoC DAG scheduling environment (see the module docstring for the full contract)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -235,6 +235,8 @@ class SoCDAGEnv(gym.Env):
         info: dict[str, Any] = {"invalid_action": False, "task": task, "time": sim.now}
         if terminated:
             info.update(self._final_metrics())
+        if self.render_mode == "human" and terminated:
+            self.render()
         return self._observer.buffer.observation(), reward, terminated, False, info
 
     def _final_metrics(self) -> dict[str, Any]:
@@ -264,11 +266,17 @@ class SoCDAGEnv(gym.Env):
         return mask
 
     def render(self) -> str | np.ndarray | None:
-        """``ansi``: a text Gantt chart per PE; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8."""
+        """``ansi``: a text Gantt chart per PE; ``rgb_array``: a Gantt image ``(H, W, 3)`` uint8.
+
+        ``human``: the ``ansi`` text printed to stdout (also when an episode ends); ``None``.
+        """
         if self.render_mode is None or self._sim is None:
             return None
         from schedgym.socdag.render import gantt_ansi, gantt_rgb
 
+        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
+            print(gantt_ansi(self._sim.instance, self.schedule()))
+            return None
         if self.render_mode == "ansi":
             return gantt_ansi(self._sim.instance, self.schedule())
         return gantt_rgb(self._sim.instance, self.schedule())
