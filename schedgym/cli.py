@@ -32,6 +32,7 @@ from schedgym.leaderboard.options import (
     check_env_options,
     check_solvers,
     int_option,
+    options_per_solver,
     seed_value,
     time_limit_value,
     workers_value,
@@ -249,8 +250,8 @@ def evaluate(
     from schedgym.leaderboard.store import Store
 
     described = get_problem(problem, capacity=capacity, variant=variant)
-    options = parse_options(option)
     solver_names = names_of(solvers, "--solvers")
+    per_solver = options_per_solver(parse_options(option), solver_names)
     if resume and csv_path is None:
         fail("--resume needs --csv FILE")
     check_outputs({"--csv": csv_path, "--db": db})
@@ -263,12 +264,12 @@ def evaluate(
         solver_names,
         time_limits=(time_limit,),
         seeds=(seed,),
-        options={name: options for name in solver_names},
+        options=per_solver,
         threads=workers,
         settings={"capacity": capacity, "variant": variant},
         frozen_only=False,
     )
-    check_solvers(described, plan.solvers, options, workers)
+    check_solvers(described, plan.solvers, per_solver, workers)
     with tempfile.TemporaryDirectory(prefix="schedgym-evaluate-") as scratch:
         store_path = db if db is not None else Path(scratch) / "evaluate.sqlite"
         if previous is not None:

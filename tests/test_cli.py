@@ -353,3 +353,19 @@ def test_suites_lists_a_suites_instance_names() -> None:
     assert frozen.exit_code == 0, frozen.output
     assert frozen.output.split() == [f"ta{i:02d}" for i in range(1, 11)]
     assert runner.invoke(app, ["suites", "-p", "jobshop", "nope"]).exit_code == 2
+
+
+def test_options_can_name_one_solver(tmp_path: Path) -> None:
+    from schedgym.core.errors import UnknownNameError
+    from schedgym.leaderboard.options import options_per_solver
+
+    split = options_per_solver({"mtbf": 200, "cpsat.hint": "mwkr"}, ["mwkr", "cpsat"])
+    assert split == {"mwkr": {"mtbf": 200}, "cpsat": {"mtbf": 200, "hint": "mwkr"}}
+    with pytest.raises(UnknownNameError, match="not one of the solvers"):
+        options_per_solver({"nope.hint": 1}, ["mwkr"])
+    runner = CliRunner()
+    args = ["evaluate", "-p", "jobshop", "--suite", "ft06", "--solvers", "mwkr,cpsat", "-t", "1"]
+    result = runner.invoke(app, [*args, "-O", "cpsat.hint=mwkr"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(app, [*args, "-O", "hint=mwkr"])  # mwkr takes no hint
+    assert refused.exit_code == 2

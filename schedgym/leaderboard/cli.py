@@ -25,6 +25,7 @@ from schedgym.core.files import check_outputs
 from schedgym.leaderboard.options import (
     check_run_count,
     check_solvers,
+    options_per_solver,
     output_files,
     repeats_value,
     threads_value,
@@ -70,9 +71,10 @@ SolverOptionsOpt = Annotated[
     typer.Option(
         "--option",
         "-O",
-        help="Solver option KEY=VALUE (YAML value) for every solver, repeatable: e.g. -O mtbf=200 "
-        "-O blocking=true runs the job-shop rules under breakdowns and blocking; -O hint=mwkr "
-        "for cpsat; -O checkpoint=PATH for an agent.",
+        help="Solver option KEY=VALUE (YAML value) for every solver, or SOLVER.KEY=VALUE for "
+        "one, repeatable: e.g. -O mtbf=200 -O blocking=true runs the job-shop rules under "
+        "breakdowns and blocking; -O cpsat.hint=mwkr; -O ppo-gnn.checkpoint=PATH beside "
+        "baselines.",
     ),
 ]
 
@@ -236,7 +238,7 @@ def run(
     spec = get_problem(problem)
     limits, seed_list = parse_limits(time_limit), parse_seeds(seeds)
     chosen_solvers = names_of(solvers, "--solvers")
-    options = parse_options(option)
+    per_solver = options_per_solver(parse_options(option), chosen_solvers)
     check_run_count(len(limits) * len(chosen_solvers) * len(seed_list) * repeats)
     path = _db_path(db, create=True)
     files = output_files(problem, suite, ("--csv", csv_path), json_path, md_path, plots)
@@ -249,10 +251,10 @@ def run(
         seed_list,
         repeats,
         limits,
-        options={name: options for name in chosen_solvers},
+        options=per_solver,
         threads=threads,
     )
-    check_solvers(spec, plan.solvers, options, threads)
+    check_solvers(spec, plan.solvers, per_solver, threads)
     check_run_count(
         len(plan.suite.names) * len(limits) * len(plan.solvers) * len(seed_list) * repeats
     )

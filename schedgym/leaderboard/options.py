@@ -171,6 +171,29 @@ def parse_options(pairs: list[str] | None) -> dict[str, Any]:
     return options
 
 
+def options_per_solver(
+    options: Mapping[str, Any], solvers: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Split ``-O`` options among ``solvers``: ``SOLVER.KEY=VALUE`` goes to that solver only,
+    ``KEY=VALUE`` to every one (a solver's own value wins). ``-O ppo-gnn.checkpoint=run/best.pt``
+    thus evaluates a new checkpoint beside baselines that take no such option."""
+    shared = {k: v for k, v in options.items() if "." not in k}
+    own: dict[str, dict[str, Any]] = {name: {} for name in solvers}
+    for key, value in options.items():
+        if "." not in key:
+            continue
+        name, _, option = key.partition(".")
+        if name not in own:
+            raise UnknownNameError(
+                f"--option {key}=...: {name!r} is not one of the solvers of this run "
+                f"({', '.join(solvers)}); use SOLVER.KEY=VALUE or KEY=VALUE"
+            )
+        if not option:
+            raise UnknownNameError(f"--option {key}=...: no option name after {name!r}.")
+        own[name][option] = value
+    return {name: {**shared, **own[name]} for name in solvers}
+
+
 def names_of(text: str, what: str) -> list[str]:
     """Comma-separated names, in order, without duplicates; none is an error."""
     names = [s.strip() for s in text.split(",") if s.strip()]
@@ -210,14 +233,18 @@ def check_env_options(problem: Problem, name: str, solver: Any) -> None:
         )
 
 
-def check_solvers(spec: Problem, solvers: Sequence[str], options: Any, threads: int) -> None:
+def check_solvers(
+    spec: Problem, solvers: Sequence[str], options: Mapping[str, Any], threads: int
+) -> None:
     """Refuse options that a loaded solver would only reject when solving (see
-    :func:`check_env_options`); solvers come from the worker's per-process cache (filled by
+    :func:`check_env_options`); ``options`` maps each solver to its options
+    (:func:`options_per_solver`). Solvers come from the worker's per-process cache (filled by
     ``make_plan``), so nothing is loaded twice."""
     from schedgym.leaderboard.worker import get_solver
 
     for name in solvers:
-        check_env_options(spec, name, get_solver(spec.name, name, options, threads))
+        solver = get_solver(spec.name, name, options.get(name, {}), threads)
+        check_env_options(spec, name, solver)
 
 
 def output_files(
