@@ -28,6 +28,7 @@ file and the fault (the CLI prints it as one ``error:`` line, exit 2):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import warnings
@@ -81,6 +82,17 @@ class CheckpointError(InstanceFormatError, ValueError):
 
     def __init__(self, source: str | Path, message: str) -> None:
         super().__init__(source, message)
+
+
+def file_fingerprint(path: str | Path) -> str:
+    """The first 16 hex digits of the SHA-256 of a checkpoint file's bytes: agent solvers expose
+    it as ``fingerprint`` so that the leaderboard's config hash changes with the weights (a
+    retrained checkpoint at the same path never reuses the old one's stored rows)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def checkpoint_file(source: str | Path, limit: int = MAX_CHECKPOINT_BYTES) -> os.stat_result:

@@ -34,6 +34,7 @@ from schedgym.agents.checkpoint import (
     CheckpointError,
     checkpoint_file,
     default_checkpoint,
+    file_fingerprint,
     load_checkpoint,
     policy_from_payload,
 )
@@ -55,8 +56,7 @@ def load_policy(
     version.
 
     Every fault of the file (see :mod:`schedgym.agents.checkpoint`), or a ``checkpoint`` that is
-    not a
-    path, raises :class:`~schedgym.agents.checkpoint.CheckpointError`."""
+    not a path, raises :class:`~schedgym.agents.checkpoint.CheckpointError`."""
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise CheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
     path = Path(checkpoint) if checkpoint is not None else default_checkpoint(problem)
@@ -73,6 +73,8 @@ class PPOGNNSolver:
     def __init__(self, checkpoint: str | Path | None = None, **env_options: Any) -> None:
         torch.set_num_threads(1)
         self.policy = load_policy(checkpoint, self.problem)
+        path = Path(checkpoint) if checkpoint is not None else default_checkpoint(self.problem)
+        self.fingerprint = file_fingerprint(path)  # part of the leaderboard's config hash
         descriptor = get_problem(self.problem)
         hooks = descriptor.training
         self.env_id = descriptor.env_id
@@ -208,3 +210,15 @@ class FleetPPOGNNSample(PPOGNNSampleSolver):
     """``fleet.ppo-gnn-sample``: the fleet graph agent, best of greedy and sampled."""
 
     problem = "fleet"
+
+
+class LLMPPOGNN(PPOGNNSolver):
+    """``llm.ppo-gnn``: the LLM-serving routing agent (route mode), greedy."""
+
+    problem = "llm"
+
+
+class LLMPPOGNNSample(PPOGNNSampleSolver):
+    """``llm.ppo-gnn-sample``: the LLM-serving routing agent, best of greedy and sampled."""
+
+    problem = "llm"

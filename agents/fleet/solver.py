@@ -14,6 +14,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from schedgym.agents.checkpoint import file_fingerprint
 from schedgym.agents.fleet.policy import (
     DEFAULT_CHECKPOINT,
     FleetCheckpointError,
@@ -64,6 +65,8 @@ class FleetAgentSolver:
 
     def __init__(self, checkpoint: str | Path | None = None) -> None:
         self.policy = load_fleet_policy(checkpoint)
+        path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
+        self.fingerprint = file_fingerprint(path)  # part of the leaderboard's config hash
         _warm_up(self.policy)
 
     def solve(self, instance: FleetScenario, budget: Budget) -> SolveResult[FleetSchedule]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from schedgym.problems import get_problem
 #: One run inside a chunk: (instance, solver, seed, repeat, time limit).
 Run = tuple[str, str, int, int, float | None]
 
-_SOLVERS: dict[tuple[str, str, str, int], Any] = {}
+_SOLVERS: dict[tuple[str, str, str, int, tuple[int, int] | None], Any] = {}
 
 
 def options_json(options: Mapping[str, Any]) -> str:
@@ -42,8 +43,9 @@ def solver_config(
 ) -> tuple[str, dict[str, Any]]:
     """The config hash of a solver and what it stands for: the entry point's target and the
     version of the distribution that provides it, the options, the thread count, the instance
-    settings (if any) and schedgym's version. A new solver release or other options give new
-    rows rather than reusing old ones."""
+    settings (if any), schedgym's version and the solver's ``fingerprint`` attribute if it has
+    one (agents: their checkpoint file's digest). A new solver release, other options or other
+    weights give new rows rather than reusing old ones."""
     from schedgym import __version__
 
     target, version = solver_target(problem, name)
@@ -55,6 +57,9 @@ def solver_config(
         "threads": threads,
         "schedgym": __version__,
     }
+    fingerprint = getattr(get_solver(problem, name, options or {}, threads), "fingerprint", None)
+    if fingerprint is not None:  # e.g. an agent's checkpoint digest: new weights, new rows
+        description["fingerprint"] = str(fingerprint)
     if settings:
         description["settings"] = json.loads(options_json(settings))
     digest = hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
@@ -66,10 +71,23 @@ def configured_problem(name: str, settings: Mapping[str, Any] | None = None) -> 
     return get_problem(name).configured(**dict(settings or {}))
 
 
+def _file_version(options: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(mtime, size) of a ``checkpoint`` option's file: a file rewritten in place (a retrained
+    agent) is loaded again rather than served from the per-process cache."""
+    path = options.get("checkpoint")
+    if not isinstance(path, str | os.PathLike):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 def get_solver(problem: str, name: str, options: Mapping[str, Any], threads: int) -> Any:
     """Load (once per process) solver ``name`` with ``options``, warmed up on the problem's
     ``warmup`` instance."""
-    key = (problem, name, options_json(options), threads)
+    key = (problem, name, options_json(options), threads, _file_version(options))
     if key not in _SOLVERS:
         solver = load_solvers(problem, [name], options)[name]
         described = get_problem(problem)
