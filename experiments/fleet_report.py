@@ -14,6 +14,17 @@ GA's mean time by each solver's. With ``--csv`` every finished run is appended a
     python -m schedgym.experiments.fleet_report --scenarios 20      # random, greedy, ga and agent
     python -m schedgym.experiments.fleet_report --scenarios 20 --solvers greedy,agent --csv r.csv
     python -m schedgym.experiments.fleet_report --scenarios 5 --set ga.generations=300
+
+``--generated`` plays generated scenarios instead of days of one scenario: scenario ``i`` is
+:class:`~schedgym.fleet.generator.FleetGenerator` with ``--vertiports`` and ``--aircraft``
+(inclusive ranges, default 4-20 and 10-100) sampled with seed ``--first-day + i``, played on its
+day of the same seed (``--sizes 4x10,20x100``: scenario ``i`` has the ``i``-th listed size,
+cycling, instead of drawn ones); a second table then gives every scenario's size, profit and
+s/day per solver. ``--no-bound`` skips the clairvoyant LP (it takes minutes on 20 vertiports and 100
+aircraft); profits are then reported without the ratio to the bound::
+
+    python -m schedgym.experiments.fleet_report --generated --scenarios 10 --no-bound \\
+        --solvers greedy,agent,ppo-gnn --csv fleet_generated.csv
 """
 
 from __future__ import annotations
@@ -52,6 +63,52 @@ def day_names(scenario: str, count: int, first: int) -> list[str]:
         else f"{scenario}@{i}"
         for i in range(first, first + count)
     ]
+
+
+def size_range(text: str) -> tuple[int, int]:
+    """``"4-20"`` -> ``(4, 20)``; ``"8"`` -> ``(8, 8)``."""
+    low, _, high = text.partition("-")
+    try:
+        pair = (int(low), int(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or LOW-HIGH, got {text!r}") from None
+    if pair[0] > pair[1]:
+        raise argparse.ArgumentTypeError(f"empty range {text!r}")
+    return pair
+
+
+def sizes_list(text: str) -> list[tuple[int, int]]:
+    """``"4x10,20x100"`` -> ``[(4, 10), (20, 100)]`` (vertiports x aircraft)."""
+    sizes = []
+    for item in text.split(","):
+        ports, _, planes = item.strip().partition("x")
+        try:
+            sizes.append((int(ports), int(planes)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected VxA[,VxA...], got {text!r}") from None
+    return sizes
+
+
+def generated_days(
+    count: int,
+    first: int,
+    vertiports: tuple[int, int],
+    aircraft: tuple[int, int],
+    sizes: Sequence[tuple[int, int]] = (),
+) -> dict[str, FleetScenario]:
+    """``count`` generated scenarios by name (``fleet-<V>v<A>a-<digest>-d<seed>``), each on its
+    day: sizes drawn in the inclusive ranges (or scenario ``i`` of ``sizes[i % len(sizes)]``),
+    scenario and day seeded by ``first + i``."""
+    from schedgym.core.seeding import make_rng
+    from schedgym.fleet.generator import FleetGenerator
+
+    days = {}
+    for i in range(count):
+        ports, planes = sizes[i % len(sizes)] if sizes else (vertiports, aircraft)
+        seed = first + i
+        day = FleetGenerator(ports, planes).sample(make_rng(seed)).with_day(seed)
+        days[day.name] = day
+    return days
 
 
 def load_day(name: str) -> FleetScenario:
@@ -102,17 +159,19 @@ def summary(records: Sequence[RunRecord], solvers: Sequence[str]) -> list[list[s
     times = [r.wall_time_s for r in records if r.solver == "ga"]
     ga_time = statistics.fmean(times) if times else None
     rows = []
-    for solver in [BOUND, *solvers]:
+    for solver in [BOUND, *solvers] if bounds else solvers:
         mine = [r for r in records if r.solver == solver]
-        scored = [r for r in mine if r.objective is not None and bounds.get(r.instance)]
-        profits = [float(r.objective) for r in scored if r.objective is not None]
+        played = [r for r in mine if r.objective is not None]
+        profits = [float(r.objective) for r in played if r.objective is not None]
         ratios = [
-            p / float(bounds[r.instance] or 1.0) for p, r in zip(profits, scored, strict=True)
+            float(r.objective) / float(bounds[r.instance] or 1.0)
+            for r in played
+            if r.objective is not None and bounds.get(r.instance)
         ]
         rows.append(
             [
                 f"{solver} (its plan)" if solver == BOUND else solver,
-                f"{len(scored)}/{len(mine)}",
+                f"{len(played)}/{len(mine)}",
                 f"{statistics.fmean(profits):,.0f}" if profits else "-",
                 f"{statistics.fmean(ratios):.3f}" if ratios else "-",
                 f"{statistics.pstdev(ratios):.3f}" if len(ratios) > 1 else "-",
@@ -122,6 +181,8 @@ def summary(records: Sequence[RunRecord], solvers: Sequence[str]) -> list[list[s
             ]
         )
     values = list(bounds.values())
+    if not values:
+        return rows
     rows.append(
         [
             "bound (LP)",
@@ -163,6 +224,37 @@ def operations(record: FleetSchedule) -> list[float]:
     ]
 
 
+def per_scenario(
+    records: Sequence[RunRecord], solvers: Sequence[str], days: dict[str, FleetScenario]
+) -> list[list[str]]:
+    """Rows: scenario, vertiports, aircraft, then each solver's profit and s/day ("-" when it
+    did not play or failed), and a last row of means over the scenarios every solver played."""
+    found = {(r.instance, r.solver): r for r in records}
+    rows = []
+    complete = []
+    for name, day in days.items():
+        row = [name, str(day.num_vertiports), str(day.num_aircraft)]
+        played = True
+        for solver in solvers:
+            record = found.get((name, solver))
+            if record is None or record.objective is None:
+                row += ["-", "-"]
+                played = False
+            else:
+                row += [f"{record.objective:,.0f}", f"{record.wall_time_s:.2f}"]
+        rows.append(row)
+        if played:
+            complete.append(name)
+    if complete:
+        mean = [f"mean ({len(complete)} scenarios)", "", ""]
+        for solver in solvers:
+            mine = [found[(name, solver)] for name in complete]
+            mean.append(f"{statistics.fmean(float(r.objective or 0.0) for r in mine):,.0f}")
+            mean.append(f"{mean_time(mine):.2f}")
+        rows.append(mean)
+    return rows
+
+
 def print_table(
     rows: list[list[str]], out: TextIO | None = None, header: list[str] | None = None
 ) -> None:
@@ -198,16 +290,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SOLVER.KEY=VALUE",
         help="a solver option, e.g. ga.generations=200 (repeatable)",
     )
+    parser.add_argument(
+        "--generated", action="store_true", help="play generated scenarios (see the docstring)"
+    )
+    parser.add_argument("--vertiports", type=size_range, default=(4, 20), help="e.g. 4-20")
+    parser.add_argument("--aircraft", type=size_range, default=(10, 100), help="e.g. 10-100")
+    parser.add_argument("--sizes", type=sizes_list, default=[], help="e.g. 4x10,20x100")
+    parser.add_argument("--no-bound", action="store_true", help="skip the clairvoyant bound")
     parser.add_argument("--csv", type=Path, default=None, help="append finished runs here")
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)
 
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip() and s.strip() != BOUND]
+    played = solvers if args.no_bound else [BOUND, *solvers]
     options = solver_options(args.set)
-    loaded = {
-        name: load_solver("fleet", name, **options.get(name, {})) for name in [BOUND, *solvers]
-    }
-    names = day_names(args.scenario, args.scenarios, args.first_day)
+    loaded = {name: load_solver("fleet", name, **options.get(name, {})) for name in played}
+    days: dict[str, FleetScenario] = {}
+    if args.generated:
+        days = generated_days(
+            args.scenarios, args.first_day, args.vertiports, args.aircraft, args.sizes
+        )
+        names = list(days)
+    else:
+        names = day_names(args.scenario, args.scenarios, args.first_day)
     budget = Budget(time_limit_s=args.time_limit, seed=args.seed)
     kept: list[RunRecord] = []
     if args.resume and args.csv is not None and args.csv.exists():
@@ -219,11 +324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ops: dict[str, list[list[float]]] = {}
     try:
         for i, name in enumerate(names):
-            day = load_day(name)
+            day = days[name] if name in days else load_day(name)
             bound = next(
                 (r.reference for r in records if r.instance == name and r.solver == BOUND), None
             )
-            for solver in [BOUND, *solvers]:
+            for solver in played:
                 if (name, solver) in done:
                     continue
                 record = run_one(FLEET, name, day, solver, loaded[solver], budget)
@@ -251,10 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if log is not None:
                     log.write(record)
                 shown = "-" if record.objective is None else f"{record.objective:,.0f}"
+                bounded = "" if args.no_bound else f", bound {bound or math.nan:,.0f}"
                 print(
                     f"[{i + 1}/{len(names)}] {name} {solver}: profit {shown} "
-                    f"({record.status}), bound {bound or math.nan:,.0f}, "
-                    f"{record.wall_time_s:.3f} s",
+                    f"({record.status}){bounded}, {record.wall_time_s:.3f} s",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -265,6 +370,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if log is not None:
             log.close()
     print_table(summary(records, solvers))
+    if days:
+        print("\nPer scenario (profit and decision s / day):\n")
+        header = ["scenario", "vertiports", "aircraft"]
+        for solver in solvers:
+            header += [f"{solver} profit", f"{solver} s"]
+        print_table(per_scenario(records, solvers, days), header=header)
     if ops:
         print("\nOperations per day (the days played by this invocation):\n")
         print_table(

@@ -17,9 +17,12 @@ energy-delay product (energy per job x average latency, printed in nJ x s = 1000
 ``--csv`` appends one row per episode as it finishes; rerun with ``--resume`` to skip finished
 episodes after an interruption.
 
-Schedulers are socdag solver names: ``met``, ``etf``, ``heft-rt``, ``random`` (built in), or any
-name registered in the ``schedgym.solvers`` entry-point group that accepts a stream config (the
-trained agent, once it lands).
+Schedulers are socdag solver names: ``met``, ``etf``, ``heft-rt``, ``random`` (built in),
+``ppo-gnn`` (the shipped graph agent, ``agents/checkpoints/socdag_gnn.pt`` or ``--checkpoint``,
+acting greedily in the env's ``mode="stream"``: see :class:`StreamAgent`), or any name registered
+in the ``schedgym.solvers`` entry-point group that accepts a stream config. When ``heft-rt`` is
+among them a second table gives each scheduler's latency, energy and EDP over HEFT-RT's (ratio of
+the means over seeds).
 """
 
 from __future__ import annotations
@@ -47,13 +50,68 @@ COLUMNS = (
 )
 
 
-def make_solver(name: str) -> Any:
-    """A runtime scheduler by name: built-in first, then the entry-point registry."""
+REFERENCE = "heft-rt"
+AGENTS = ("ppo-gnn",)
+"""Scheduler names run by :class:`StreamAgent` rather than the registry (the registered
+``socdag.ppo-gnn`` solver builds a static-mode env and cannot take a stream config)."""
+
+
+class StreamAgent:
+    """The trained SoC DAG graph agent as a stream scheduler: one greedy episode of the env's
+    ``mode="stream"`` per call.
+
+    The policy is loaded through :func:`schedgym.agents.solver.load_policy` (the shipped
+    ``socdag_gnn.pt`` unless ``checkpoint`` names another file) and acts on the env's padded
+    graph: the platform's PEs plus the tasks of the jobs in flight. The env pads for
+    ``max_in_flight`` jobs of the largest application (``max_tasks = cap x max_app_tasks``), so
+    the live graph, and the ready set inside it, always fits; the policy's weights do not depend
+    on the padding. The env is built with the problem's training options (``reward_scale``
+    ``"auto"``: rewards only, the observation does not depend on it), reset with the budget's
+    seed, so it sees the same jobs, arrivals and noise as the runtime schedulers of that seed.
+    """
+
+    name = "ppo-gnn"
+
+    def __init__(self, checkpoint: str | Path | None = None) -> None:
+        import torch
+
+        from schedgym.agents.solver import load_policy
+        from schedgym.problems import get_problem
+
+        torch.set_num_threads(1)
+        self.policy = load_policy(checkpoint, "socdag")
+        hooks = get_problem("socdag").training
+        self.env_options: dict[str, Any] = dict(hooks.env_kwargs) if hooks else {}
+
+    def solve(self, config: Any, budget: Any) -> Any:
+        """One greedy stream episode of ``config`` (a ``StreamConfig``), validated."""
+        from schedgym.agents.rollout import policy_chooser, run_episodes
+        from schedgym.core.solver import SolveResult, Stopwatch
+        from schedgym.socdag.env import SoCDAGEnv
+        from schedgym.socdag.validate import stream_metrics
+
+        env = SoCDAGEnv(mode="stream", stream=config, **self.env_options)
+        with Stopwatch() as watch:
+            episodes = run_episodes(
+                [env], policy_chooser(self.policy), [{"seed": budget.seed}], key="avg_latency"
+            )
+        schedule = env.schedule(self.name)
+        metrics = stream_metrics(env.simulator.instance, schedule)  # validates the trace
+        info = {"metrics": metrics, "decisions": episodes.steps}
+        return SolveResult(
+            schedule, self.name, "feasible", watch.elapsed, metrics.avg_latency, info=info
+        )
+
+
+def make_solver(name: str, checkpoint: str | Path | None = None) -> Any:
+    """A stream scheduler by name: built-in runtime ones, the agent, then the registry."""
     from schedgym.baselines.socdag.runtime import RUNTIME
     from schedgym.core.solver import load_solver
 
     if name in RUNTIME:
         return RUNTIME[name]()
+    if name in AGENTS:
+        return StreamAgent(checkpoint)
     return load_solver("socdag", name)
 
 
@@ -73,8 +131,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--rates", type=_floats, default=[5.0, 20.0, 40.0],
                         help="injection rates in jobs per ms (default 5,20,40)")  # fmt: skip
-    parser.add_argument("--schedulers", default="met,etf,heft-rt,random",
-                        help="comma-separated socdag solver names")  # fmt: skip
+    parser.add_argument("--schedulers", "--solvers", default="met,etf,heft-rt,random",
+                        help="comma-separated socdag solver names (ppo-gnn: agent)")  # fmt: skip
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="agent checkpoint for ppo-gnn (default: the shipped one)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=500, help="jobs per episode")
     parser.add_argument("--seeds", type=int, default=5, help="episodes per (rate, scheduler)")
     parser.add_argument("--max-in-flight", type=int, default=8, help="cap on jobs in the system")
@@ -106,7 +166,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from schedgym.socdag.env import stream_config
 
     names = [s.strip() for s in args.schedulers.split(",") if s.strip()]
-    solvers = {name: make_solver(name) for name in names}  # unknown names fail before work
+    # unknown names and bad checkpoints fail before any work
+    solvers = {name: make_solver(name, args.checkpoint) for name in names}
     apps = args.apps.split(",") if args.apps else None
     previous = _done(args.csv) if args.resume else {}
     rows: list[dict[str, Any]] = list(previous.values())
@@ -179,6 +240,51 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def ratio_table(rows: list[dict[str, Any]], reference: str = REFERENCE) -> str:
+    """A markdown table of each scheduler's means over ``reference``'s, per rate, on the seeds
+    both ran ("" when ``reference`` has no rows): latency, energy per job, EDP, and the seeds on
+    which the scheduler's latency is at most the reference's."""
+    by_key = {(float(r["rate"]), str(r["scheduler"]), int(r["seed"])): r for r in rows}
+    if not any(name == reference for _, name, _ in by_key):
+        return ""
+    lines = [
+        f"| rate (jobs/ms) | scheduler | latency / {reference} | energy / {reference} "
+        f"| EDP / {reference} | seeds with latency <= {reference} |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    seen = dict.fromkeys((rate, name) for rate, name, _ in by_key)  # first-appearance order
+    pairs = sorted(seen, key=lambda k: k[0])  # stable: by rate, then as the rows came
+    for rate, name in pairs:
+        if name == reference:
+            continue
+        seeds = sorted(
+            seed
+            for r, n, seed in by_key
+            if r == rate and n == name and (rate, reference, seed) in by_key
+        )
+        if not seeds:
+            continue
+        mine = [by_key[(rate, name, seed)] for seed in seeds]
+        ref = [by_key[(rate, reference, seed)] for seed in seeds]
+
+        def ratio(
+            key: str, mine: list[dict[str, Any]] = mine, ref: list[dict[str, Any]] = ref
+        ) -> str:
+            ours = math.fsum(float(r[key]) for r in mine)
+            theirs = math.fsum(float(r[key]) for r in ref)
+            return f"{ours / theirs:.3f}" if theirs > 0 else "n/a"
+
+        wins = sum(
+            float(a["avg_latency"]) <= float(b["avg_latency"])
+            for a, b in zip(mine, ref, strict=True)
+        )
+        lines.append(
+            f"| {rate:g} | {name} | {ratio('avg_latency')} | {ratio('energy_per_job')} | "
+            f"{ratio('edp')} | {wins}/{len(seeds)} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     from schedgym.core.errors import SchedGymError
@@ -193,6 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted; rerun with --csv FILE --resume to go on", file=sys.stderr)
         return 130
     print(table(rows))
+    ratios = ratio_table(rows)
+    if ratios:
+        print()
+        print(ratios)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 from pathlib import Path
 
@@ -49,3 +50,33 @@ def test_report_on_a_small_scenario_and_resume(
     assert len(list(csv.DictReader(out.open()))) == 10
     with pytest.raises(SystemExit):
         fleet_report.solver_options(["ga-generations"])
+
+
+def test_generated_scenarios_without_bound(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "gen.csv"
+    args = ["--generated", "--scenarios", "2", "--vertiports", "4", "--aircraft", "10-11"]
+    args += ["--no-bound", "--solvers", "greedy,agent", "--csv", str(out)]
+    assert fleet_report.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "clairvoyant" not in printed and "bound (LP)" not in printed
+    assert "| greedy | 2/2 |" in printed and "mean (2 scenarios)" in printed
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 4 and all(r["status"] == "feasible" for r in rows)
+    assert {r["instance"].split("-")[1][:2] for r in rows} == {"4v"}
+    assert fleet_report.main([*args, "--resume"]) == 0
+    assert len(list(csv.DictReader(out.open()))) == 4
+    days = fleet_report.generated_days(2, 0, (4, 4), (10, 11))
+    assert list(days) == list(fleet_report.generated_days(2, 0, (4, 4), (10, 11)))
+    assert [d.day_seed for d in days.values()] == [0, 1]
+    assert fleet_report.size_range("4-20") == (4, 20) and fleet_report.size_range("8") == (8, 8)
+    listed = fleet_report.generated_days(3, 5, (4, 20), (10, 100), [(4, 10), (5, 12)])
+    assert [(d.num_vertiports, d.num_aircraft) for d in listed.values()] == [
+        (4, 10),
+        (5, 12),
+        (4, 10),
+    ]
+    assert fleet_report.sizes_list("4x10, 20x100") == [(4, 10), (20, 100)]
+    with pytest.raises(argparse.ArgumentTypeError):
+        fleet_report.sizes_list("4-10")

@@ -79,7 +79,8 @@ def test_stream_experiment_command(tmp_path, capsys) -> None:
     args = ["--rates", "5,40", "--jobs", "15", "--seeds", "2", "--csv", str(out)]
     assert module.main([*args, "--schedulers", "met,heft-rt"]) == 0
     table = capsys.readouterr().out
-    assert table.count("| met |") == 2 and table.count("| heft-rt |") == 2
+    # met: two rows in the main table and two in the ratio-to-heft-rt table
+    assert table.count("| met |") == 4 and table.count("| heft-rt |") == 2
     assert len(out.read_text().splitlines()) == 1 + 2 * 2 * 2
     assert module.main([*args, "--schedulers", "met,heft-rt,random", "--resume"]) == 0
     assert len(out.read_text().splitlines()) == 1 + 3 * 2 * 2  # only random's episodes ran
