@@ -149,10 +149,11 @@ def _title(problem: str, suite: str) -> str:
     return f"{head.name}, {better} is better"
 
 
-def render(found: list[Entry], *, link_root: str = "") -> str:
+def render(found: list[Entry], *, link_root: str | None = "") -> str:
     """Markdown: one table per (problem, suite), every solver, ranked by its overall headline.
 
-    ``link_root`` prefixes the links to the entry folders (``"../"`` from ``docs/``)."""
+    ``link_root`` prefixes the links to the entry folders; ``None`` names each folder as a path
+    instead of a link (the docs site, whose pages cannot link outside ``docs/``)."""
     out: list[str] = []
     for problem, suite in sorted({(e.meta["problem"], e.meta["suite"]) for e in found}):
         head = get_problem(problem).headline
@@ -171,7 +172,12 @@ def render(found: list[Entry], *, link_root: str = "") -> str:
         out.append("|" + "|".join(["---"] * 4 + ["---:"] * (len(header) - 4)) + "|")
         for line in lines:
             meta = line.entry.meta
-            link = f"[{meta['title']}]({link_root}experiments/leaderboard/{line.entry.name}/)"
+            folder = f"experiments/leaderboard/{line.entry.name}/"
+            link = (
+                f"{meta['title']} (`{folder}`)"
+                if link_root is None
+                else f"[{meta['title']}]({link_root}{folder})"
+            )
             cells = [
                 f"`{line.solver}`",
                 link,
@@ -215,15 +221,15 @@ def render_headline(found: list[Entry], *, link_root: str = "") -> str:
 def update(path: Path, found: list[Entry], *, full: bool | None = None) -> tuple[str, str]:
     """(current text of ``path``, the text with its generated section replaced).
 
-    ``full`` (default: whether ``path`` is not ``README.md``) writes every row of every table, with
-    links from ``docs/``; otherwise the README's headline rows."""
+    ``full`` (default: whether ``path`` is not ``README.md``) writes every row of every table,
+    naming each entry's folder; otherwise the README's headline rows, linked to the folders."""
     full = path.name != "README.md" if full is None else full
     text = path.read_text()
     if BEGIN not in text or END not in text:
         raise InstanceFormatError(path, f"no {BEGIN} ... {END} markers")
     before, rest = text.split(BEGIN, 1)
     _, after = rest.split(END, 1)
-    body = render(found, link_root="../") if full else render_headline(found)
+    body = render(found, link_root=None) if full else render_headline(found)
     return text, f"{before}{BEGIN}\n{body}{END}{after}"
 
 
