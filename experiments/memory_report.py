@@ -15,6 +15,7 @@ every mapping with the independent validator, and prints markdown tables:
     python -m schedgym.experiments.memory_report  # shipped pack, pack-hard, assign
     python -m schedgym.experiments.memory_report --suites pack --time-limit 5 --csv runs.csv
     python -m schedgym.experiments.memory_report --generate 30 --seed 7
+    python -m schedgym.experiments.memory_report --generate 10 --steps 8-12 --solvers minimalloc
 
 Any solver registered under ``schedgym.solvers`` as ``memory.NAME`` can be named in
 ``--solvers`` (a trained agent too); the built-in baselines are found even before their entry
@@ -41,23 +42,34 @@ def _solver(name: str) -> Any:
     return load_solver("memory", name)
 
 
+def tight_set(count: int, seed: int, steps: tuple[int, int] = (1, 4)) -> list[Any]:
+    """``count`` fresh tight ``pack`` instances (``--generate``): traces of 90-330 buffers with
+    ``steps`` tight steps (drawn in the inclusive range), kept when they have 100-400 buffers in
+    all; each one's peak live load is its capacity and a packing of that peak exists (the
+    generator's witness), so the optimum is the capacity."""
+    import numpy as np
+
+    from schedgym.memory.generator import tight_pack_instance
+
+    rng = np.random.default_rng(seed)
+    made: list[Any] = []
+    while len(made) < count:
+        tight = int(rng.integers(steps[0], steps[1] + 1))
+        inst = tight_pack_instance(rng, int(rng.integers(90, 331)), tight_steps=tight)[0]
+        if 100 <= inst.num_buffers <= 400:
+            made.append(inst)
+    return made
+
+
 def _instances(args: argparse.Namespace) -> dict[str, list[Any]]:
     """Instances by suite label."""
     from schedgym.datasets import memory as shipped
 
     if args.generate:
-        import numpy as np
-
-        from schedgym.memory.generator import tight_pack_instance
-
-        rng = np.random.default_rng(args.seed)
-        made: list[Any] = []
-        while len(made) < args.generate:
-            steps = int(rng.integers(1, 5))
-            inst = tight_pack_instance(rng, int(rng.integers(90, 331)), tight_steps=steps)[0]
-            if 100 <= inst.num_buffers <= 400:
-                made.append(inst)
-        return {f"generated (seed {args.seed})": made}
+        low, _, high = args.steps.partition("-")
+        steps = (int(low), int(high or low))
+        label = f"generated (seed {args.seed}, {args.steps} tight steps)"
+        return {label: tight_set(args.generate, args.seed, steps)}
     return {suite: [shipped.load(n) for n in shipped.suite(suite)] for suite in args.suites}
 
 
@@ -131,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="CP-SAT workers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--generate", type=int, default=0, help="fresh tight pack instances")
+    parser.add_argument("--steps", default="1-4", help="tight steps of --generate, e.g. 8-12")
     parser.add_argument("--csv", type=Path, default=None, help="append one row per run")
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)

@@ -45,11 +45,15 @@ strategies (perturbed keys, and now and then a node's first two children swapped
 that ends within its limit decides the question (a proof when it fails).
 
 ``solve``: the best greedy layout (first/best fit by start, by size) is the incumbent; if it does
-not fit, the search asks for the capacity. With ``minimise_peak`` the peak is then lowered by
-bisection between the peak live load and the best peak found, each target with half the time
-left. Status ``optimal`` when the peak equals the peak live load or the next lower target was
-proved impossible, ``feasible`` when it fits, else ``infeasible`` (proved) or ``timeout``; the
-lowest-peak layout found is always returned. ``assign`` is not handled (``unsupported``).
+not fit, the search asks for the capacity: the canonical search for 300,000 nodes (at most 10 %
+of the time limit), then, for ``tile_share`` of it, the tiling of the sections whose live load is
+the capacity (:mod:`schedgym.baselines.memory.minimalloc_tiles`, a heuristic that gives up after
+two failed completions), then the canonical search again where it stopped, until ``fit_share``.
+With ``minimise_peak`` the peak is then lowered by bisection between the peak live load and the
+best peak found, each target with half the time left. Status ``optimal`` when the peak equals
+the peak live load or the next lower target was proved impossible, ``feasible`` when it fits,
+else ``infeasible`` (proved) or ``timeout``; the lowest-peak layout found is always returned.
+``assign`` is not handled (``unsupported``).
 Deterministic for a seed whenever the search ends before the time limit.
 """
 
@@ -62,11 +66,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from schedgym.baselines.memory import minimalloc_kernel as kernel
+from schedgym.baselines.memory.minimalloc_tiles import TileSearch
+from schedgym.baselines.memory.minimalloc_util import (
+    bottom_buffers,
+    csr,
+    peak_of,
+    perfect_packing,
+    positions,
+)
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch
-from schedgym.hardware.memory import two_tier
-from schedgym.memory.instance import Buffer, MemoryInstance
+from schedgym.memory.instance import MemoryInstance
 from schedgym.memory.schedule import MemoryMapping
 from schedgym.memory.validate import validate_mapping
+
+__all__ = ["MiniMallocSolver", "Packer", "compile_kernels", "perfect_packing"]
 
 DEFAULT_TIME_LIMIT_S = 10.0
 KEYS = "TWASZ"
@@ -90,6 +103,8 @@ PORTFOLIO: tuple[Strategy, ...] = (
     Strategy("WAT"),
     Strategy("TAW"),
 )
+FIRST_NODES = 300_000  # the canonical search's first try, before the tiles (about a second),
+FIRST_SHARE = 0.1  # and at most this share of the time limit
 CACHE_BITS = 18  # 6 MiB per table of failed states (one per strategy)
 
 
@@ -110,22 +125,22 @@ class Packer:
         self.overlap = overlap
         lists = [np.flatnonzero(row) for row in overlap]
         lists = [x[np.lexsort((x, sizes[x]))] for x in lists]  # by size, ascending
-        self.nptr, self.nidx = _csr(lists)
+        self.nptr, self.nidx = csr(lists)
         self.load = np.zeros(nsec + 1, dtype=np.int64)
         for i in range(n):
             self.load[lo[i] : hi[i]] += sizes[i]
         self.lower_bound = int(self.load.max())
-        self.base = _bottom_buffers(sizes, lo, hi, overlap)  # -1, or a fixed offset at the bottom
+        self.base = bottom_buffers(sizes, lo, hi, overlap)  # -1, or a fixed offset at the bottom
         free = self.base < 0
         same = (lo[:, None] == lo[None, :]) & (hi[:, None] == hi[None, :]) & overlap
-        self.tptr, self.tidx = _csr(
+        self.tptr, self.tidx = csr(
             [
                 np.flatnonzero(row & free) if free[i] else np.zeros(0, int)
                 for i, row in enumerate(same)
             ]
         )
         by_size = np.argsort(sizes, kind="stable")
-        self.sptr, self.sidx = _csr(
+        self.sptr, self.sidx = csr(
             [by_size[(lo[by_size] <= s) & (hi[by_size] > s)] for s in range(nsec + 1)]
         )
         self.keys = {
@@ -136,6 +151,8 @@ class Packer:
             "Z": sizes,
         }
         self.nodes = 0
+        self.tables: dict[int, dict[Strategy, np.ndarray]] = {}  # by target, then strategy
+        self.limits: dict[int, tuple[int, int]] = {}  # by target: where the search stopped
 
     def arrays(self, strategy: Strategy) -> tuple[np.ndarray, ...]:
         """The kernel's static tuple for ``strategy``."""
@@ -145,7 +162,7 @@ class Packer:
             rng = np.random.default_rng(strategy.seed)
             keys = [k * rng.uniform(0.8, 1.2, n) for k in keys]
             keys.insert(0, rng.random(n))
-        rank = _positions(np.lexsort(tuple(keys)))
+        rank = positions(np.lexsort(tuple(keys)))
         by_lo = np.lexsort((rank, lo)).astype(np.int64)
         first_at = np.searchsorted(lo[by_lo], np.arange(self.sections + 1)).astype(np.int64)
         return (
@@ -176,18 +193,27 @@ class Packer:
         return offsets, min_off, total
 
     def decide(
-        self, target: int, deadline: float, strategies: Sequence[Strategy], first_limit: int
+        self,
+        target: int,
+        deadline: float,
+        strategies: Sequence[Strategy],
+        first_limit: int,
+        node_budget: int | None = None,
     ) -> tuple[np.ndarray | None, bool]:
         """``(offsets, proven)``: a packing below ``target`` (or ``None``), and whether ``None``
         is a proof. Round robin over ``strategies``, the node limit doubling every round; the
-        ``k``-th strategy gets ``2**-k`` of the limit (the first ones are the stronger)."""
+        ``k``-th strategy gets ``2**-k`` of the limit (the first ones are the stronger). A later
+        call for the same target goes on where this one stopped (the round, the tables). With
+        ``node_budget``, it also stops after the run that takes ``self.nodes`` past it."""
         if target < self.lower_bound:
             return None, True
-        tables: dict[Strategy, np.ndarray] = {}  # failed states, per strategy
+        tables = self.tables.setdefault(target, {})  # failed states, per strategy
         prepared = [(s, self.arrays(s)) for s in strategies]
-        limit = first_limit
+        limit, skip = self.limits.get(target, (first_limit, 0))
         while time.perf_counter() < deadline:
             for k, (strategy, st) in enumerate(prepared):
+                if k < skip:
+                    continue
                 offsets, min_off, total = self.start()
                 if strategy not in tables:
                     tables[strategy] = np.zeros((3, 1 << CACHE_BITS), dtype=np.int64)
@@ -210,8 +236,13 @@ class Packer:
                 if found == kernel.FAILED:
                     return None, True
                 if time.perf_counter() >= deadline:
-                    break
-            limit *= 2
+                    self.limits[target] = (limit, k)  # go on with this run, next time
+                    return None, False
+                if node_budget is not None and self.nodes >= node_budget:
+                    self.limits[target] = (limit, k + 1)  # go on with the next run
+                    return None, False
+            limit, skip = limit * 2, 0
+        self.limits[target] = (limit, 0)
         return None, False
 
     def greedy(self) -> np.ndarray:
@@ -225,53 +256,10 @@ class Packer:
                 kernel.greedy(
                     order.astype(np.int64), self.sizes, self.nptr, self.nidx, offsets, fit
                 )
-                if best is None or _peak(offsets, self.sizes) < _peak(best, self.sizes):
+                if best is None or peak_of(offsets, self.sizes) < peak_of(best, self.sizes):
                     best = offsets
         assert best is not None
         return best
-
-
-def _csr(lists: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(x) for x in lists])
-    idx = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists] + [np.zeros(1, np.int64)])
-    return ptr, idx
-
-
-def _positions(order: np.ndarray) -> np.ndarray:  # the inverse permutation
-    out = np.empty(len(order), dtype=np.int64)
-    out[order] = np.arange(len(order))
-    return out
-
-
-def _peak(offsets: np.ndarray, sizes: np.ndarray) -> int:
-    return int((offsets + sizes).max())
-
-
-def _bottom_buffers(
-    sizes: np.ndarray, lo: np.ndarray, hi: np.ndarray, overlap: np.ndarray
-) -> np.ndarray:
-    """Offsets of the buffers that overlap every other buffer of their time-connected group,
-    stacked at the group's bottom (repeatedly, as groups shrink and split); -1 for the rest."""
-    base = np.full(len(sizes), -1, dtype=np.int64)
-    todo = [(np.arange(len(sizes)), 0)]
-    while todo:
-        group, floor = todo.pop()
-        if len(group) < 2:
-            continue
-        universal = overlap[np.ix_(group, group)].sum(axis=1) == len(group) - 1
-        if universal.any():
-            for b in group[universal]:
-                base[b] = floor
-                floor += int(sizes[b])
-            todo.append((group[~universal], floor))
-            continue
-        order = group[np.argsort(lo[group], kind="stable")]  # split where nothing crosses
-        reach = np.maximum.accumulate(hi[order])
-        parts = np.split(order, np.flatnonzero(lo[order][1:] >= reach[:-1]) + 1)
-        if len(parts) > 1:
-            todo.extend((part, floor) for part in parts)
-    return base
 
 
 class MiniMallocSolver:
@@ -280,7 +268,8 @@ class MiniMallocSolver:
     Options: ``minimise_peak`` (after fitting, lower the peak by bisection), ``fit_share`` (the
     share of the time limit for fitting within the capacity; the rest lowers the peak, or, when
     nothing fits, the peak of the best layout), ``first_limit`` (nodes per strategy in the first
-    round), ``randomised`` (seeded strategies added to the portfolio).
+    round), ``randomised`` (seeded strategies added to the portfolio), ``tile_share`` (the share
+    of the time limit for tiling the full sections; 0 switches that phase off).
     """
 
     name = "minimalloc"
@@ -293,15 +282,19 @@ class MiniMallocSolver:
         fit_share: float = 0.9,
         first_limit: int = 4096,
         randomised: int = 1,
+        tile_share: float = 0.3,
     ) -> None:
         if not 0.0 < fit_share <= 1.0:
             raise ValueError(f"fit_share must be in (0, 1], got {fit_share}")
+        if not 0.0 <= tile_share < 1.0:
+            raise ValueError(f"tile_share must be in [0, 1), got {tile_share}")
         if first_limit < 1 or randomised < 0:
             raise ValueError("first_limit must be >= 1 and randomised >= 0")
         self.minimise_peak = minimise_peak
         self.fit_share = fit_share
         self.first_limit = first_limit
         self.randomised = randomised
+        self.tile_share = tile_share
 
     def strategies(self, seed: int) -> list[Strategy]:
         """The portfolio, then ``randomised`` strategies drawn from ``seed``."""
@@ -326,16 +319,32 @@ class MiniMallocSolver:
             packer = Packer(instance)
             strategies = self.strategies(budget.seed)
             offsets = packer.greedy()
-            peak = _peak(offsets, packer.sizes)
+            peak = peak_of(offsets, packer.sizes)
             capacity = instance.capacity
             proven = packer.lower_bound  # no peak is below this
             fit_proof = False
-            if peak > capacity:
+            tile_nodes = 0
+            found: np.ndarray | None = None
+            if peak > capacity and self.tile_share > 0.0:  # canonical briefly, then tiles
+                found, fit_proof = packer.decide(
+                    capacity,
+                    start + min(FIRST_SHARE, self.fit_share) * limit,
+                    strategies,
+                    self.first_limit,
+                    FIRST_NODES,
+                )
+                tiles = TileSearch(packer, capacity)
+                if found is None and not fit_proof:
+                    share = min(FIRST_SHARE + self.tile_share, self.fit_share)
+                    found = tiles.solve(start + share * limit)
+                tile_nodes = tiles.nodes
+            if peak > capacity and found is None and not fit_proof:
                 found, fit_proof = packer.decide(
                     capacity, start + self.fit_share * limit, strategies, self.first_limit
                 )
+            if peak > capacity:
                 if found is not None:
-                    offsets, peak = found, _peak(found, packer.sizes)
+                    offsets, peak = found, peak_of(found, packer.sizes)
                 elif fit_proof:
                     proven = max(proven, capacity + 1)
             if self.minimise_peak or peak > capacity:
@@ -356,6 +365,7 @@ class MiniMallocSolver:
             "peak": report.peak,
             "lower_bound": packer.lower_bound,
             "nodes": packer.nodes,
+            "tile_nodes": tile_nodes,
             "hit_time_limit": time.perf_counter() >= deadline,
         }
         return SolveResult(
@@ -380,7 +390,7 @@ class MiniMallocSolver:
                 target, now + (deadline - now) / 2, strategies, self.first_limit
             )
             if found is not None:
-                offsets, peak = found, _peak(found, packer.sizes)
+                offsets, peak = found, peak_of(found, packer.sizes)
             else:
                 low = target + 1
                 proven = max(proven, target + 1) if is_proof else proven
@@ -392,30 +402,4 @@ def compile_kernels() -> None:
     packer = Packer(perfect_packing(12, 0, capacity=1 << 12, horizon=12))
     packer.greedy()
     packer.decide(packer.lower_bound, time.perf_counter() + 60.0, PORTFOLIO[:1], 1)
-
-
-def perfect_packing(
-    num_buffers: int, seed: int, capacity: int = 1 << 20, horizon: int = 1000, unit: int = 1024
-) -> MemoryInstance:
-    """A ``pack`` instance whose optimum peak is exactly ``capacity``: the ``capacity x
-    horizon`` strip cut into ``num_buffers`` rectangles by random guillotine cuts (each cut picks
-    a rectangle by area, then time or address; addresses in multiples of ``unit``). Every step
-    has the full load, so nothing is left to spare."""
-    if not 1 <= num_buffers <= horizon * (capacity // unit):
-        raise ValueError(f"cannot cut {num_buffers} buffers from the strip")
-    rng = np.random.default_rng(seed)
-    rects = [(0, horizon, 0, capacity)]  # (start, end, low address, high address)
-    while len(rects) < num_buffers:
-        area = np.array([(r[1] - r[0]) * (r[3] - r[2]) for r in rects], dtype=float)
-        k = int(rng.choice(len(rects), p=area / area.sum()))
-        t0, t1, a0, a1 = rects[k]
-        by_time = t1 - t0 >= 2 and ((a1 - a0) // unit < 2 or rng.random() < 0.5)
-        if by_time:
-            cut = int(rng.integers(t0 + 1, t1))
-            rects[k : k + 1] = [(t0, cut, a0, a1), (cut, t1, a0, a1)]
-        elif (a1 - a0) // unit >= 2:
-            cut = a0 + unit * int(rng.integers(1, (a1 - a0) // unit))
-            rects[k : k + 1] = [(t0, t1, a0, cut), (t0, t1, cut, a1)]
-    cuts = [rects[k] for k in rng.permutation(len(rects))]
-    buffers = [Buffer(i, t0, t1, a1 - a0) for i, (t0, t1, a0, a1) in enumerate(cuts)]
-    return MemoryInstance.from_buffers(f"perfect-{num_buffers}-{seed}", buffers, two_tier(capacity))
+    TileSearch(packer, packer.lower_bound).solve(time.perf_counter() + 60.0, 1)
