@@ -168,7 +168,10 @@ class FDDMWKR(DispatchingRule):
 
     def scores(self, sim: JobShopSimulator, jobs: np.ndarray) -> np.ndarray:
         cum = np.cumsum(sim.nominal[jobs], axis=1)[np.arange(len(jobs)), sim.next_op[jobs]]
-        return (sim.release[jobs] + cum) / _work_remaining(sim, jobs)
+        # zero work remaining (zero-duration operations, e.g. orb07) scores inf, or nan for 0/0,
+        # as it always has (schedules unchanged); only the RuntimeWarning is silenced
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (sim.release[jobs] + cum) / _work_remaining(sim, jobs)
 
 
 class RandomRule(DispatchingRule):
