@@ -1,0 +1,23 @@
+"""experiments/jobshop_shapes.py: validated rows, gaps to a CP-SAT reference, the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schedgym.experiments import jobshop_shapes
+
+
+def test_rows_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "rows.csv"
+    args = ["--sizes", "4x3", "--count", "2", "--solvers", "mwkr", "--reference-s", "2"]
+    assert jobshop_shapes.main([*args, "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "| `mwkr` |" in text and "proven optimal on 2 of 2" in text
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("shape,instance,solver")
+    rows = jobshop_shapes.run([(4, 3)], 2, ["mwkr"], "active", 2.0)
+    assert all(float(str(r["gap_pct"])) >= 0 for r in rows)  # the reference is optimal here
+    with pytest.raises(SystemExit):
+        jobshop_shapes.parse_sizes("4by3")
