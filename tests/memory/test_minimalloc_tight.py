@@ -45,9 +45,11 @@ def _fits(instance: MemoryInstance, limit: float, **options: object) -> bool:
 def test_generated_tight_set_all_fit(steps: tuple[int, int]) -> None:
     # ``memory_report --generate 10 --seed 0 [--steps 8-12]``. With 8-12 tight steps the
     # canonical search alone fitted 7 of these 10; with the tiling phase all fit (0.4 s mean).
+    # 60 s: a generous limit so that a busy test machine does not decide it; the search stops
+    # as soon as a layout fits (the 10 s figures are measured by memory_report, not asserted)
     instances = tight_set(10, seed=0, steps=steps)
     assert all(inst.max_load() == inst.capacity for inst in instances)
-    assert all(_fits(inst, 10.0) for inst in instances)
+    assert all(_fits(inst, 60.0) for inst in instances)
 
 
 @pytest.mark.slow
