@@ -27,10 +27,11 @@ Action
     ``r < max_replicas`` routes the current request to replica ``r``; ``max_replicas`` waits.
     Legal (``action_masks()``, ``obs["action_mask"]``): the pool's replicas whose KV cache can
     hold the request's prompt and output; waiting while some arrival or some replica's step is
-    still to come.
+    still to come, and never with ``wait=False`` (the problem's training option: every request
+    is routed when it arrives, as the routers do).
 Observation
     Dict of fixed-shape arrays in the padded-graph convention (``schedgym.core.graph_obs``): the
-    replica-and-request graph of :mod:`schedgym.llm.observation` (23 node features, 9 global
+    replica-and-request graph of :mod:`schedgym.llm.observation` (27 node features, 9 global
     ones, one edge per routed request), padded to ``max_replicas + max_requests`` nodes;
     ``action_node`` points each routing action at its replica's node, "wait" at -1.
 Reward
@@ -48,7 +49,8 @@ Options
     ``instance``: shipped or generated name, trace CSV path or :class:`ServingInstance`; without
     it each reset draws one from ``generator`` (default :class:`ServingGenerator` with
     ``num_requests`` and ``num_replicas``); ``reset(options={"instance": ...})`` switches
-    instance for one episode. ``max_replicas`` and ``max_requests`` set the padding (default:
+    instance for one episode. ``wait`` (default ``True``): whether the "wait" action is ever
+    legal. ``max_replicas`` and ``max_requests`` set the padding (default:
     the instance's or the generator's largest). Renders ``ansi`` (a text summary per replica)
     and ``rgb_array`` (the batch-size and KV-cache plot of the steps so far).
 
@@ -125,7 +127,7 @@ class BatchDecisionSimulator(Simulator):
 class LLMServingEnv(gym.Env):
     """LLM-serving routing environment (see the module docstring for the full contract)."""
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -136,6 +138,7 @@ class LLMServingEnv(gym.Env):
         generator: ServingGenerator | None = None,
         policy: Literal["vllm", "orca", "sarathi"] = "vllm",
         mode: Literal["route", "batch"] = "route",
+        wait: bool = True,
         max_replicas: int | None = None,
         max_requests: int | None = None,
         reward_scale: RewardScale = "auto",
@@ -168,6 +171,7 @@ class LLMServingEnv(gym.Env):
         self.strict = strict
         self.render_mode = render_mode
         self.mode = mode
+        self.wait = wait
         actions = len(PREFILL_BUDGETS) if mode == "batch" else 0
         self.observation_space = observation_space(self.max_replicas, self.max_requests, actions)
         self.action_space = spaces.Discrete(actions or self.max_replicas + 1)
@@ -282,6 +286,8 @@ class LLMServingEnv(gym.Env):
         return mask
 
     def _wait_legal(self) -> bool:
+        if not self.wait:
+            return False
         return self._next < self.instance.num_requests or self.sim.next_step_end()[0] is not None
 
     def step(
@@ -318,6 +324,8 @@ class LLMServingEnv(gym.Env):
                 preemptions=m.preemptions,
             )
         obs = self._observer.buffer.observation()
+        if self.render_mode == "human" and terminated:
+            self.render()
         return obs, float(good * self._scale), terminated, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -325,12 +333,18 @@ class LLMServingEnv(gym.Env):
         return self._observer.buffer.action_mask.astype(bool)
 
     def render(self) -> str | np.ndarray | None:
-        """``ansi``: a text summary; ``rgb_array``: the plot of the steps so far."""
+        """``ansi``: a text summary; ``rgb_array``: the plot of the steps so far.
+
+        ``human``: the ``ansi`` text printed to stdout (also when an episode ends); ``None``.
+        """
         if self.render_mode is None or self._sim is None:
             return None
         from schedgym.llm.render import serving_ansi, serving_rgb
 
         schedule = self.sim.recorded_schedule()
+        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
+            print(serving_ansi(self.instance, schedule, self.sim.now))
+            return None
         if self.render_mode == "ansi":
             return serving_ansi(self.instance, schedule, self.sim.now)
         return serving_rgb(self.instance, schedule)

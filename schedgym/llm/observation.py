@@ -4,11 +4,18 @@ Nodes: the instance's replicas first (node ``r`` is replica ``r``), then the req
 arrived so far, in arrival order (node ``R + j`` is request ``j``), then padding; a request
 becomes a real node when it arrives, so real nodes stay a prefix. Edges join each routed request
 to its replica (``request -> replica``, appended when it is routed; the encoder adds the reverse
-direction); at most ``max_requests`` edges. Output lengths are not observed (a real router does
-not know them); prompts, progress and token times are.
+direction); at most ``max_requests`` edges. Requests' output lengths are not observed (a real
+router does not know them); prompts, progress and token times are. The exception is each
+replica's ``load``: the least-loaded router's own measure (outstanding prompt + output tokens per
+unit of compute), which sums the output lengths of the replica's unfinished requests as that
+baseline does, so the baseline is one linear map of the features away.
 
 Times are divided by the SLO targets (TTFT 2 s, time per output token 0.1 s), token counts by
-:data:`TOKEN_SCALE`, queue lengths by :data:`QUEUE_SCALE`. Node features (``NODE_FEATURES``;
+:data:`TOKEN_SCALE`, queue lengths by :data:`QUEUE_SCALE`. The replicas' queue, backlog and
+load features (6-9, 23, 24) and the requests' ``age`` and ``ttft`` (13, 19) grow without bound
+on an overloaded pool, so they are ``log1p`` of those ratios (same order, slow growth): a network
+trained on moderate loads met values 10x its training range there and extrapolated into
+sending every request to the most loaded replica. Node features (``NODE_FEATURES``;
 replica columns are 0 on request nodes and the other way round):
 
 ===  ====================  ==================================================================
@@ -18,24 +25,33 @@ replica columns are 0 on request nodes and the other way round):
 3    ``bandwidth``         replica: memory bandwidth x TP / the pool's largest
 4    ``kv_capacity``       replica: KV blocks / the pool's largest
 5    ``kv_free``           replica: free KV blocks / its KV blocks
-6    ``queued``            replica: requests waiting for admission / QUEUE_SCALE
-7    ``running``           replica: admitted requests / QUEUE_SCALE
-8    ``backlog``           replica: prompt tokens still to prefill (waiting and admitted)
-9    ``busy_for``          replica: time until its current step ends / TPOT target
+6    ``queued``            replica: log1p(requests waiting for admission / QUEUE_SCALE)
+7    ``running``           replica: log1p(admitted requests / QUEUE_SCALE)
+8    ``backlog``           replica: log1p(prompt tokens still to prefill (waiting and admitted)
+                           / TOKEN_SCALE)
+9    ``busy_for``          replica: log1p(time until its current step ends / TPOT target)
 10   ``prefill_estimate``  replica: one iteration prefilling the current prompt alone there /
                            TTFT target
 11   ``legal``             replica: 1 if routing the current request there is legal
 12   ``prompt``            request: prompt tokens / TOKEN_SCALE
-13   ``age``               request: time since arrival (until finished) / TTFT target
+13   ``age``               request: log1p(time since arrival (until finished) / TTFT target)
 14   ``current``           request: 1 for the request to route now
 15   ``held``              request: 1 while it waits for a routing decision
 16   ``routed``            request: 1 once routed
 17   ``prefill_done``      request: share of its prompt (or recompute) processed
 18   ``generated``         request: tokens generated / TOKEN_SCALE
-19   ``ttft``              request: time to first token / TTFT target, once it has one
+19   ``ttft``              request: log1p(time to first token / TTFT target), once it has one
 20   ``finished``          request: 1 once finished
 21   ``slo_met``           request: 1 if finished within both targets
 22   ``preemptions``       request: times preempted
+23   ``load``              replica: log1p(unfinished requests' prompt + output tokens /
+                           (LOAD_SCALE x its ``compute``)): least-loaded's measure
+24   ``outstanding``       replica: log1p(unfinished requests routed there / QUEUE_SCALE)
+                           (shortest-queue's measure)
+25   ``least_loaded``      replica: 1 on the legal replica of smallest ``load`` (least-loaded's
+                           choice, lowest index on ties), at a routing decision
+26   ``shortest_queue``    replica: 1 on the legal replica of fewest unfinished requests
+                           (shortest-queue's choice), at a routing decision
 ===  ====================  ==================================================================
 
 Actions and ``action_node``: action ``r`` (route to replica ``r``) points to node ``r``; "wait"
@@ -56,6 +72,7 @@ from schedgym.llm.validate import TPOT_SLO_S, TTFT_SLO_S, meets_slo
 
 TOKEN_SCALE = 1024.0
 QUEUE_SCALE = 16.0
+LOAD_SCALE = 16384.0
 NODE_FEATURES = (
     "replica",
     "request",
@@ -80,6 +97,10 @@ NODE_FEATURES = (
     "finished",
     "slo_met",
     "preemptions",
+    "load",
+    "outstanding",
+    "least_loaded",
+    "shortest_queue",
 )
 GLOBAL_FEATURES = (
     "arrived",
@@ -138,7 +159,8 @@ class ServingObserver:
         band = np.array([r.cost.replica.gpu.memory_bytes_per_s * r.cost.replica.tp for r in reps])
         self.blocks = np.array([r.total_blocks for r in reps], dtype=np.float64)
         f[: self.nrep, 0] = 1.0
-        f[: self.nrep, 2] = compute / compute.max()
+        self.compute = compute / compute.max()
+        f[: self.nrep, 2] = self.compute
         f[: self.nrep, 3] = band / band.max()
         f[: self.nrep, 4] = self.blocks / self.blocks.max()
         self.active = np.zeros(0, dtype=np.int64)  # routed, unfinished requests
@@ -173,10 +195,10 @@ class ServingObserver:
         )
         rows = self.nrep + done
         f = self.buffer.node_features
-        f[rows, 13] = (sim.finish[done] - sim.arrival[done]) / TTFT_SLO_S
+        f[rows, 13] = np.log1p((sim.finish[done] - sim.arrival[done]) / TTFT_SLO_S)
         f[rows, 17] = 1.0
         f[rows, 18] = sim.generated[done] / TOKEN_SCALE
-        f[rows, 19] = (sim.first_token[done] - sim.arrival[done]) / TTFT_SLO_S
+        f[rows, 19] = np.log1p((sim.first_token[done] - sim.arrival[done]) / TTFT_SLO_S)
         f[rows, 20] = 1.0
         f[rows, 21] = met
         f[rows, 22] = sim.preemptions[done]
@@ -198,24 +220,28 @@ class ServingObserver:
         for r, rep in enumerate(sim.replicas):
             row = f[r]
             row[5] = rep.free_blocks / max(rep.total_blocks, 1)
-            row[6] = len(rep.waiting) / QUEUE_SCALE
-            row[7] = (len(rep.prefilling) + len(rep.decoding)) / QUEUE_SCALE
+            row[6] = np.log1p(len(rep.waiting) / QUEUE_SCALE)
+            row[7] = np.log1p((len(rep.prefilling) + len(rep.decoding)) / QUEUE_SCALE)
             todo = sum(int(sim.target[i] - sim.prefilled[i]) for i in rep.prefilling)
             todo += sum(int(sim.prompt[i] + sim.generated[i]) for i in rep.waiting)
-            row[8] = todo / TOKEN_SCALE
-            row[9] = (rep.pending.end - now) / TPOT_SLO_S if rep.pending is not None else 0.0
+            row[8] = np.log1p(todo / TOKEN_SCALE)
+            busy = (rep.pending.end - now) / TPOT_SLO_S if rep.pending is not None else 0.0
+            row[9] = np.log1p(max(busy, 0.0))
+            row[23] = np.log1p(rep.outstanding_tokens / (LOAD_SCALE * self.compute[r]))
+            row[24] = np.log1p(rep.outstanding_requests / QUEUE_SCALE)
         a = self.active
         if len(a):
             rows = nrep + a
-            f[rows, 13] = (now - sim.arrival[a]) / TTFT_SLO_S
+            f[rows, 13] = np.log1p((now - sim.arrival[a]) / TTFT_SLO_S)
             f[rows, 17] = sim.prefilled[a] / np.maximum(sim.target[a], 1)
             f[rows, 18] = sim.generated[a] / TOKEN_SCALE
             first = sim.first_token[a]
-            f[rows, 19] = np.where(np.isnan(first), 0.0, (first - sim.arrival[a]) / TTFT_SLO_S)
+            ttft = np.where(np.isnan(first), 0.0, (first - sim.arrival[a]) / TTFT_SLO_S)
+            f[rows, 19] = np.log1p(ttft)
             f[rows, 22] = sim.preemptions[a]
         waiting = np.asarray(held, dtype=np.int64)
         if len(waiting):
-            f[nrep + waiting, 13] = (now - sim.arrival[waiting]) / TTFT_SLO_S
+            f[nrep + waiting, 13] = np.log1p((now - sim.arrival[waiting]) / TTFT_SLO_S)
             f[nrep + waiting, 15] = 1.0
         buf.action_mask.fill(0)
         g = buf.global_features
@@ -223,7 +249,7 @@ class ServingObserver:
         g[0], g[1], g[2] = self.arrived / self.n, self.routed / self.n, self.finished / self.n
         g[3] = self.good / self.finished if self.finished else 0.0
         g[4] = len(held) / QUEUE_SCALE
-        f[:nrep, 10] = f[:nrep, 11] = 0.0
+        f[:nrep, 10] = f[:nrep, 11] = f[:nrep, 25] = f[:nrep, 26] = 0.0
         self._current = -1 if current is None else current
         if current is None:
             return
@@ -234,6 +260,9 @@ class ServingObserver:
             seconds = rep.cost.iteration(prompt, np.zeros(1, np.int64), 1, 0, 0)
             f[r, 10] = seconds / TTFT_SLO_S
         f[:nrep, 11] = legal
+        if legal.any():
+            for column, measure in ((25, f[:nrep, 23]), (26, f[:nrep, 24])):
+                f[int(np.argmin(np.where(legal, measure, np.inf))), column] = 1.0
         f[nrep + current, 14] = 1.0
         g[5] = float(wait_legal)
         g[6] = buf.action_mask.sum() / len(buf.action_mask)
