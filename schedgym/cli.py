@@ -26,7 +26,7 @@ import typer
 
 from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
 from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
-from schedgym.leaderboard.cli import SolverOptionsOpt, parse_options
+from schedgym.leaderboard.cli import SolverOptionsOpt, SuiteArg, parse_options
 from schedgym.leaderboard.options import (
     capacity_value,
     check_env_options,
@@ -297,9 +297,7 @@ def evaluate(
 @handles_errors
 def suites(
     problem: ProblemOpt = "jobshop",
-    suite: Annotated[
-        str | None, typer.Argument(help="List this suite's instance names instead.")
-    ] = None,
+    suite: SuiteArg = None,
 ) -> None:
     """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen);
     with a SUITE, its instance names, one per line."""

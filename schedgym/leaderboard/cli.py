@@ -66,6 +66,8 @@ PlotsOpt = Annotated[
         "--plots", help="Folder for the PNG plots (created if missing; its parent must exist)."
     ),
 ]
+#: The optional SUITE argument of ``suites`` (here and in ``schedgym suites``).
+SuiteArg = Annotated[str | None, typer.Argument(help="List this suite's instance names instead.")]
 SolverOptionsOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -354,9 +356,7 @@ def show(
 
 def suites(
     problem: ProblemOpt = "jobshop",
-    suite: Annotated[
-        str | None, typer.Argument(help="List this suite's instance names instead.")
-    ] = None,
+    suite: SuiteArg = None,
 ) -> None:
     """List the suites of a problem: name, instance count, frozen digest (``-``: not frozen);
     with a SUITE, its instance names, one per line (frozen suites in their frozen order)."""
