@@ -64,15 +64,14 @@ def test_more_generated_tight_sets_all_fit(seed: int) -> None:
 @pytest.mark.parametrize("name", shipped.suite("pack-hard"))
 def test_pack_hard_fits(name: str) -> None:
     instance = shipped.load(name)
-    if name == "pack-hard-08":
-        pytest.xfail("pack-hard-08 is not packed within 10 s yet (see docs/memory.md)")
     start = time.perf_counter()
     assert _fits(instance, 10.0)
     assert time.perf_counter() - start < 10.5
 
 
 def test_tiles_find_exact_tilings_and_keep_to_the_deadline() -> None:
-    for name in ("pack-hard-01", "pack-hard-09"):  # the canonical search misses these in 10 s
+    # the canonical search alone misses these in 10 s (08: in 60 s)
+    for name in ("pack-hard-01", "pack-hard-08", "pack-hard-09"):
         instance = shipped.load(name)
         packer = Packer(instance)
         tiles = TileSearch(packer, instance.capacity)
@@ -82,10 +81,10 @@ def test_tiles_find_exact_tilings_and_keep_to_the_deadline() -> None:
         mapping = MemoryMapping.build(instance, offsets, "tiles", "feasible", 0.0)
         report = validate_mapping(instance, mapping)
         assert report.fits and report.peak == instance.capacity
-    hard = shipped.load("pack-hard-08")
+    hard = shipped.load("pack-hard-05")  # thousands of tile nodes (the canonical search: 0.1 s)
     start = time.perf_counter()
-    assert TileSearch(Packer(hard), hard.capacity).solve(start + 0.3) is None
-    assert time.perf_counter() - start < 0.3 + 0.5
+    assert TileSearch(Packer(hard), hard.capacity).solve(start + 0.05) is None
+    assert time.perf_counter() - start < 0.05 + 0.5
 
 
 def test_tiles_give_up_without_full_sections_or_when_completions_fail() -> None:
