@@ -66,7 +66,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from schedgym.baselines.memory import minimalloc_kernel as kernel
-from schedgym.baselines.memory.minimalloc_tiles import TileSearch
+from schedgym.baselines.memory.minimalloc_tiles import TileSearch, warm_up_tiles
 from schedgym.baselines.memory.minimalloc_util import (
     bottom_buffers,
     csr,
@@ -295,6 +295,7 @@ class MiniMallocSolver:
         self.first_limit = first_limit
         self.randomised = randomised
         self.tile_share = tile_share
+        compile_kernels()
 
     def strategies(self, seed: int) -> list[Strategy]:
         """The portfolio, then ``randomised`` strategies drawn from ``seed``."""
@@ -398,8 +399,16 @@ class MiniMallocSolver:
 
 
 def compile_kernels() -> None:
-    """Compile (or load from numba's cache) the kernels, so that no solve pays for it."""
+    """Compile (or load from numba's cache) the kernels, so that no solve pays for it; once
+    per process (every :class:`MiniMallocSolver` calls it when it is made)."""
+    global _COMPILED
+    if _COMPILED:
+        return
     packer = Packer(perfect_packing(12, 0, capacity=1 << 12, horizon=12))
     packer.greedy()
     packer.decide(packer.lower_bound, time.perf_counter() + 60.0, PORTFOLIO[:1], 1)
-    TileSearch(packer, packer.lower_bound).solve(time.perf_counter() + 60.0, 1)
+    warm_up_tiles()
+    _COMPILED = True
+
+
+_COMPILED = False

@@ -110,6 +110,14 @@ def free_intervals(js: np.ndarray, off: np.ndarray, sizes: np.ndarray, nptr: np.
     return -1
 
 
+def warm_up_tiles() -> None:
+    """Compile (or load from numba's cache) this phase's kernels on a tiny input."""
+    one = np.zeros(1, dtype=np.int64)
+    two = np.zeros(2, dtype=np.int64)
+    fitting(one, two, one, one - 1, one + 1, two, one, 1, np.zeros(1, dtype=np.bool_))
+    free_intervals(one, one - 1, one + 1, two, one, 1, two, two, two)
+
+
 MAX_FULL_SHARE = 0.25  # more full sections than this share of all: not tried
 
 
