@@ -8,8 +8,9 @@ replayed before it counts. Any registered fleet solver name works (``schedgym so
 e.g. the trained ``agent``. Decision time is the solver's wall time for the whole day, measured
 by the harness around ``solve`` (the same clock for every solver), after a warm-up run of every
 solver on the toy scenario (compiled kernels and checkpoints loaded); the last column divides the
-GA's mean time by each solver's. With ``--csv`` every finished run is appended at once and
-``--resume`` skips the runs already there::
+GA's mean time by each solver's. ``--set SOLVER.KEY=VALUE`` passes an option to one solver,
+``--set KEY=VALUE`` to every one (values are YAML, as for ``schedgym leaderboard -O``). With
+``--csv`` every finished run is appended at once and ``--resume`` skips the runs already there::
 
     python -m schedgym.experiments.fleet_report --scenarios 20      # random, greedy, ga and agent
     python -m schedgym.experiments.fleet_report --scenarios 20 --solvers greedy,agent --csv r.csv
@@ -42,13 +43,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
+from schedgym.core.errors import SchedGymError
 from schedgym.core.run import RunRecord, run_one
 from schedgym.core.runlog import CsvLog, read_csv
-from schedgym.core.solver import Budget, Solver, load_solver
+from schedgym.core.solver import Budget, Solver, load_solvers
 from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import F_PAX
 from schedgym.fleet.problem import load_instance
 from schedgym.fleet.schedule import FleetSchedule
+from schedgym.leaderboard.options import options_per_solver, parse_options, size_range
 from schedgym.problems import get_problem
 
 BOUND = "clairvoyant"
@@ -63,18 +66,6 @@ def day_names(scenario: str, count: int, first: int) -> list[str]:
         else f"{scenario}@{i}"
         for i in range(first, first + count)
     ]
-
-
-def size_range(text: str) -> tuple[int, int]:
-    """``"4-20"`` -> ``(4, 20)``; ``"8"`` -> ``(8, 8)``."""
-    low, _, high = text.partition("-")
-    try:
-        pair = (int(low), int(high or low))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected N or LOW-HIGH, got {text!r}") from None
-    if pair[0] > pair[1]:
-        raise argparse.ArgumentTypeError(f"empty range {text!r}")
-    return pair
 
 
 def sizes_list(text: str) -> list[tuple[int, int]]:
@@ -117,25 +108,6 @@ def load_day(name: str) -> FleetScenario:
         path, _, day = name.rpartition("@")
         return load_instance(path).with_day(int(day))
     return load_instance(name)
-
-
-def solver_options(items: Sequence[str]) -> dict[str, dict[str, object]]:
-    """``["ga.generations=200"]`` -> ``{"ga": {"generations": 200}}`` (numbers parsed)."""
-    options: dict[str, dict[str, object]] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        solver, dot, name = key.partition(".")
-        if not (sep and dot and solver and name):
-            raise SystemExit(f"error: --set expects SOLVER.KEY=VALUE, got {item!r}")
-        value: object = text
-        for parse in (int, float):
-            try:
-                value = parse(text)
-                break
-            except ValueError:
-                continue
-        options.setdefault(solver, {})[name] = value
-    return options
 
 
 def warm_up(solvers: dict[str, Solver[Any]]) -> None:
@@ -287,8 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--set",
         action="append",
         default=[],
-        metavar="SOLVER.KEY=VALUE",
-        help="a solver option, e.g. ga.generations=200 (repeatable)",
+        metavar="[SOLVER.]KEY=VALUE",
+        help="a solver option (YAML value), e.g. ga.generations=200; without SOLVER. for every "
+        "solver (repeatable)",
     )
     parser.add_argument(
         "--generated", action="store_true", help="play generated scenarios (see the docstring)"
@@ -303,8 +276,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip() and s.strip() != BOUND]
     played = solvers if args.no_bound else [BOUND, *solvers]
-    options = solver_options(args.set)
-    loaded = {name: load_solver("fleet", name, **options.get(name, {})) for name in played}
+    try:  # a malformed option, an unknown solver or an option it does not take: exit 2
+        options = options_per_solver(parse_options(args.set, "--set"), played, "--set")
+        loaded = {name: load_solvers("fleet", [name], options[name])[name] for name in played}
+    except SchedGymError as exc:
+        parser.error(str(exc))
     days: dict[str, FleetScenario] = {}
     if args.generated:
         days = generated_days(

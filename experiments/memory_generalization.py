@@ -16,7 +16,8 @@ the reference on, and the mean wall time::
 
 ``--time-limit`` is the budget of every solve (the sampling agent ``ppo-gnn-sample`` samples
 until it is spent; the greedy ones ignore it; ``0``: no limit). ``--set SOLVER.KEY=VALUE`` passes
-a solver option, e.g. a fixed number of samples, which does not depend on the machine's speed::
+a solver option (``--set KEY=VALUE``: to every solver; values are YAML, as for ``schedgym
+leaderboard -O``), e.g. a fixed number of samples, which does not depend on the machine's speed::
 
     ... --solvers ppo-gnn-sample --set ppo-gnn-sample.samples=16 --time-limit 0
 
@@ -35,10 +36,12 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from schedgym.core.errors import SchedGymError, UnknownNameError
 from schedgym.core.run import RunRecord, run_one
 from schedgym.core.runlog import CsvLog, read_csv
 from schedgym.core.seeding import make_rng
-from schedgym.core.solver import Budget, load_solver
+from schedgym.core.solver import Budget, load_solvers
+from schedgym.leaderboard.options import options_per_solver, parse_options, size_range
 from schedgym.memory.generator import AssignGenerator
 from schedgym.memory.instance import MemoryInstance
 from schedgym.problems import get_problem
@@ -50,38 +53,6 @@ TRAINING_BUFFERS = (20, 40)
 
 WARM_UP_SEED = 1_000_000
 """Seed of the small instance every solver solves once, untimed, before the runs."""
-
-
-def size_range(text: str) -> tuple[int, int]:
-    """``"60-120"`` -> ``(60, 120)``; ``"90"`` -> ``(90, 90)``."""
-    low, _, high = text.partition("-")
-    try:
-        pair = (int(low), int(high or low))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected N or LOW-HIGH, got {text!r}") from None
-    if not 1 <= pair[0] <= pair[1]:
-        raise argparse.ArgumentTypeError(f"expected 1 <= LOW <= HIGH, got {text!r}")
-    return pair
-
-
-def solver_options(items: Sequence[str]) -> dict[str, dict[str, object]]:
-    """``["ppo-gnn-sample.samples=16"]`` -> ``{"ppo-gnn-sample": {"samples": 16}}`` (numbers
-    parsed); ``argparse.ArgumentTypeError`` for an item not of the form SOLVER.KEY=VALUE."""
-    options: dict[str, dict[str, object]] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        solver, dot, name = key.rpartition(".")
-        if not (sep and dot and solver and name):
-            raise argparse.ArgumentTypeError(f"--set expects SOLVER.KEY=VALUE, got {item!r}")
-        value: object = text
-        for parse in (int, float):
-            try:
-                value = parse(text)
-                break
-            except ValueError:
-                continue
-        options.setdefault(solver, {})[name] = value
-    return options
 
 
 def instances(count: int, first_seed: int, buffers: tuple[int, int]) -> list[MemoryInstance]:
@@ -103,16 +74,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reference", default="xla-greedy", help="solver the ratios divide by")
     parser.add_argument("--time-limit", type=float, default=1.0,
                         help="seconds per solve (default 1; 0: no limit)")  # fmt: skip
-    parser.add_argument("--set", action="append", default=[], metavar="SOLVER.KEY=VALUE",
-                        help="a solver option (repeatable)")  # fmt: skip
+    parser.add_argument("--set", action="append", default=[], metavar="[SOLVER.]KEY=VALUE",
+                        help="a solver option (YAML value; without SOLVER.: for every solver; "
+                        "repeatable)")  # fmt: skip
     parser.add_argument("--csv", type=Path, default=None, help="append finished runs here")
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)
     if args.instances < 1 or args.time_limit < 0:
         parser.error("--instances must be >= 1 and --time-limit >= 0")
-    try:
-        args.options = solver_options(args.set)
-    except argparse.ArgumentTypeError as exc:
+    args.solver_names = [s.strip() for s in args.solvers.split(",") if s.strip()]
+    if args.reference not in args.solver_names:
+        args.solver_names.insert(0, args.reference)
+    try:  # each solver's options, by name
+        args.options = options_per_solver(
+            parse_options(args.set, "--set"), args.solver_names, "--set"
+        )
+    except UnknownNameError as exc:
         parser.error(str(exc))
     if args.resume and args.csv is None:
         parser.error("--resume needs --csv")
@@ -122,11 +99,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> tuple[list[RunRecord], dict[str, int]]:
     """Every (instance, solver) run not already in the CSV; returns all records and the
     buffer count of every instance, by name."""
-    solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    if args.reference not in solvers:
-        solvers.insert(0, args.reference)
-    loaded = {  # unknown names and bad options fail before any work
-        name: load_solver("memory", name, **args.options.get(name, {})) for name in solvers
+    solvers: list[str] = args.solver_names
+    loaded = {  # unknown names and options a solver does not take fail before any work
+        name: load_solvers("memory", [name], args.options[name])[name] for name in solvers
     }
     limit = args.time_limit or None
     warm = AssignGenerator(num_buffers=10).sample(make_rng(WARM_UP_SEED))
@@ -204,8 +179,6 @@ def markdown(rows: list[list[str]], header: list[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
-    from schedgym.core.errors import SchedGymError
-
     args = parse_args(argv)
     try:
         records, sizes = run(args)
@@ -218,12 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     played = [r for r in records if r.instance in sizes]
     counts = list(sizes.values())
     ref = args.reference
+    given = {name: options for name, options in args.options.items() if options}
     print(
         f"{len(sizes)} generated assign instances of {min(counts)}-{max(counts)} buffers "
         f"(mean {statistics.fmean(counts):.1f}; training: {TRAINING_BUFFERS[0]}-"
         f"{TRAINING_BUFFERS[1]}), "
         + (f"{args.time_limit:g} s per solve" if args.time_limit else "no time limit")
-        + (f", options {args.options}" if args.options else "")
+        + (f", options {given}" if given else "")
         + "\n"
     )
     header = ["solver", "instances", f"time / {ref}", "std", "min", "max"]

@@ -23,7 +23,7 @@ PROBLEMS = tuple(problem_names())
 EXTRAS = {
     "jobshop": {"dynamics", "kernels", "active"},
     "socdag": {"workload", "application", "ranks", "timeline", "ds3"},
-    "memory": {"cost"},
+    "memory": {"cost", "minimalloc_csv"},
     "fleet": {"dynamics", "kernels", "network"},
     "llm": {"hardware", "cost", "calibration", "cli", "policies", "disaggregation"},
 }

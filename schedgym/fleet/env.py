@@ -55,6 +55,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.render import render_at_end, rendered
 from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.fleet.dynamics import Realisation, realise
 from schedgym.fleet.generator import FleetGenerator, SizeRange, default_scenario
@@ -210,8 +211,7 @@ class FleetSchedulingEnv(gym.Env):
                     "lost": int(record.lost.sum()),
                 }
             )
-        if self.render_mode == "human" and terminated:
-            self.render()
+        render_at_end(self, terminated)
         return self._observer.buffer.observation(), float(reward), terminated, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -225,20 +225,19 @@ class FleetSchedulingEnv(gym.Env):
         """
         if self.render_mode is None or self._sim is None:
             return None
-        record = self.schedule()
-        if self.render_mode in ("ansi", "human"):
-            text = (
-                f"{self._sim.scenario.name} epoch {self._sim.epoch}/{self._sim.net.num_epochs}: "
-                f"profit {record.profit:.2f}, {record.passengers} passengers, "
-                f"{len(record.flights)} flights, {len(record.charges)} charges"
-            )
-            if self.render_mode == "ansi":
-                return text
-            print(text)  # human: the ansi text on stdout, no window, no pygame
-            return None
-        from schedgym.fleet.render import day_rgb
+        sim, record = self._sim, self.schedule()
+        text = (
+            f"{sim.scenario.name} epoch {sim.epoch}/{sim.net.num_epochs}: "
+            f"profit {record.profit:.2f}, {record.passengers} passengers, "
+            f"{len(record.flights)} flights, {len(record.charges)} charges"
+        )
 
-        return day_rgb(self._sim.scenario, record, self._sim.day)
+        def picture() -> np.ndarray:
+            from schedgym.fleet.render import day_rgb
+
+            return day_rgb(sim.scenario, record, sim.day)
+
+        return rendered(self.render_mode, lambda: text, picture)
 
     # ------------------------------------------------------------------ extras
     @property

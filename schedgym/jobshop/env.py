@@ -67,6 +67,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.render import render_at_end, rendered
 from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.jobshop.active import ActiveSimulator, check_supported
 from schedgym.jobshop.dynamics import DynamicsConfig
@@ -188,8 +189,7 @@ class JobShopEnv(gym.Env):
         truncated = sim.deadlock
         if truncated:
             info["deadlock"] = True
-        if self.render_mode == "human" and terminated:
-            self.render()
+        render_at_end(self, terminated)
         return self._observer.buffer.observation(), reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
@@ -208,13 +208,12 @@ class JobShopEnv(gym.Env):
             return None
         from schedgym.jobshop.render import gantt_ansi, gantt_rgb
 
-        schedule = self.schedule()
-        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
-            print(gantt_ansi(self._sim.instance, schedule))
-            return None
-        if self.render_mode == "ansi":
-            return gantt_ansi(self._sim.instance, schedule)
-        return gantt_rgb(self._sim.instance, schedule)
+        instance, schedule = self._sim.instance, self.schedule()
+        return rendered(
+            self.render_mode,
+            lambda: gantt_ansi(instance, schedule),
+            lambda: gantt_rgb(instance, schedule),
+        )
 
     # ------------------------------------------------------------------ extras
     @property

@@ -15,10 +15,15 @@ box or a traceback. The stated limits:
 Typer's own usage errors (a missing required option, an unknown option) keep Typer's format
 and exit code 2. :func:`output_files` lists the files a leaderboard command may write, for
 :func:`schedgym.core.files.check_outputs`.
+
+The argparse scripts of ``experiments/`` read their solver options with the same
+:func:`parse_options` and :func:`options_per_solver` (naming their own flag, ``--set``) and their
+size ranges with :func:`size_range`.
 """
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -147,36 +152,39 @@ def check_run_count(count: int, what: str = "runs") -> None:
         )
 
 
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``["mtbf=200", "blocking=true"]`` -> ``{"mtbf": 200, "blocking": True}`` (YAML values)."""
+def parse_options(pairs: Sequence[str] | None, flag: str = "--option") -> dict[str, Any]:
+    """``["mtbf=200", "blocking=true"]`` -> ``{"mtbf": 200, "blocking": True}`` (YAML values).
+
+    Errors are :class:`UnknownNameError` naming ``flag``, the option as the user spells it."""
     import yaml
 
     options: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UnknownNameError(f"--option {_shown(pair)}: expected KEY=VALUE")
+            raise UnknownNameError(f"{flag} {_shown(pair)}: expected KEY=VALUE")
         if not value.strip():  # "checkpoint=" would silently mean the default
-            raise UnknownNameError(f"--option {_shown(pair)}: no value after '=' (KEY=VALUE)")
+            raise UnknownNameError(f"{flag} {_shown(pair)}: no value after '=' (KEY=VALUE)")
         try:
             options[key.strip()] = yaml.safe_load(value)
         except yaml.YAMLError as exc:
             reason = getattr(exc, "problem", None) or type(exc).__name__
             raise UnknownNameError(
-                f"--option {_shown(pair)}: the value is not valid YAML ({reason})"
+                f"{flag} {_shown(pair)}: the value is not valid YAML ({reason})"
             ) from None
         except RecursionError:
-            message = f"--option {_shown(pair)}: the value is nested too deep"
+            message = f"{flag} {_shown(pair)}: the value is nested too deep"
             raise UnknownNameError(message) from None
     return options
 
 
 def options_per_solver(
-    options: Mapping[str, Any], solvers: Sequence[str]
+    options: Mapping[str, Any], solvers: Sequence[str], flag: str = "--option"
 ) -> dict[str, dict[str, Any]]:
     """Split ``-O`` options among ``solvers``: ``SOLVER.KEY=VALUE`` goes to that solver only,
     ``KEY=VALUE`` to every one (a solver's own value wins). ``-O ppo-gnn.checkpoint=run/best.pt``
-    thus evaluates a new checkpoint beside baselines that take no such option."""
+    thus evaluates a new checkpoint beside baselines that take no such option. A ``SOLVER`` not
+    among ``solvers`` is an :class:`UnknownNameError` naming ``flag``."""
     shared = {k: v for k, v in options.items() if "." not in k}
     own: dict[str, dict[str, Any]] = {name: {} for name in solvers}
     for key, value in options.items():
@@ -185,13 +193,27 @@ def options_per_solver(
         name, _, option = key.partition(".")
         if name not in own:
             raise UnknownNameError(
-                f"--option {key}=...: {name!r} is not one of the solvers of this run "
+                f"{flag} {key}=...: {name!r} is not one of the solvers of this run "
                 f"({', '.join(solvers)}); use SOLVER.KEY=VALUE or KEY=VALUE"
             )
         if not option:
-            raise UnknownNameError(f"--option {key}=...: no option name after {name!r}.")
+            raise UnknownNameError(f"{flag} {key}=...: no option name after {name!r}.")
         own[name][option] = value
     return {name: {**shared, **own[name]} for name in solvers}
+
+
+def size_range(text: str) -> tuple[int, int]:
+    """``"60-120"`` -> ``(60, 120)``; ``"90"`` -> ``(90, 90)``: an inclusive range of sizes
+    ``1 <= LOW <= HIGH``, for an argparse ``type=`` (a mistake is an
+    ``argparse.ArgumentTypeError``, which argparse reports as a usage error)."""
+    low, _, high = text.partition("-")
+    try:
+        pair = (int(low), int(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or LOW-HIGH, got {_shown(text)}") from None
+    if not 1 <= pair[0] <= pair[1]:
+        raise argparse.ArgumentTypeError(f"expected 1 <= LOW <= HIGH, got {_shown(text)}")
+    return pair
 
 
 def names_of(text: str, what: str) -> list[str]:

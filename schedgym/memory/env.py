@@ -56,6 +56,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.render import render_at_end, rendered
 from schedgym.core.rewards import RewardScale, episode_scale
 from schedgym.memory.cost import CostModel
 from schedgym.memory.generator import AssignGenerator, PackGenerator, SizeRange, UniformGenerator
@@ -239,8 +240,7 @@ class MemoryMappingEnv(gym.Env):
         self._prepare()
         if terminated:
             info.update(self._summary())
-        if self.render_mode == "human" and terminated:
-            self.render()
+        render_at_end(self, terminated)
         return self._observer.buffer.observation(), float(reward), terminated, False, info
 
     def _summary(self) -> dict[str, Any]:
@@ -268,12 +268,12 @@ class MemoryMappingEnv(gym.Env):
             return None
         from schedgym.memory.render import mapping_ansi, mapping_rgb
 
-        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
-            print(mapping_ansi(self.instance, self.mapping()))
-            return None
-        if self.render_mode == "ansi":
-            return mapping_ansi(self.instance, self.mapping())
-        return mapping_rgb(self.instance, self.mapping())
+        instance, mapping = self.instance, self.mapping()
+        return rendered(
+            self.render_mode,
+            lambda: mapping_ansi(instance, mapping),
+            lambda: mapping_rgb(instance, mapping),
+        )
 
     # ------------------------------------------------------------------ extras
     @property

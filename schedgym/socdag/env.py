@@ -54,6 +54,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.render import render_at_end, rendered
 from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
@@ -235,8 +236,7 @@ class SoCDAGEnv(gym.Env):
         info: dict[str, Any] = {"invalid_action": False, "task": task, "time": sim.now}
         if terminated:
             info.update(self._final_metrics())
-        if self.render_mode == "human" and terminated:
-            self.render()
+        render_at_end(self, terminated)
         return self._observer.buffer.observation(), reward, terminated, False, info
 
     def _final_metrics(self) -> dict[str, Any]:
@@ -274,12 +274,12 @@ class SoCDAGEnv(gym.Env):
             return None
         from schedgym.socdag.render import gantt_ansi, gantt_rgb
 
-        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
-            print(gantt_ansi(self._sim.instance, self.schedule()))
-            return None
-        if self.render_mode == "ansi":
-            return gantt_ansi(self._sim.instance, self.schedule())
-        return gantt_rgb(self._sim.instance, self.schedule())
+        instance, schedule = self._sim.instance, self.schedule()
+        return rendered(
+            self.render_mode,
+            lambda: gantt_ansi(instance, schedule),
+            lambda: gantt_rgb(instance, schedule),
+        )
 
     # ------------------------------------------------------------------ extras
     @property

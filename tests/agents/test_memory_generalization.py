@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
@@ -19,12 +18,14 @@ def test_instances_are_seeded_and_sized() -> None:
     assert all(12 <= i.num_buffers <= 15 and i.variant == "assign" for i in first)
 
 
-def test_size_range() -> None:
-    assert mg.size_range("60-120") == (60, 120)
-    assert mg.size_range("90") == (90, 90)
-    for bad in ("x", "9-3", "0-4"):
-        with pytest.raises(argparse.ArgumentTypeError):
-            mg.size_range(bad)
+def test_buffer_range(capsys: pytest.CaptureFixture[str]) -> None:
+    assert mg.parse_args(["--buffers", "60-120"]).buffers == (60, 120)
+    assert mg.parse_args(["--buffers", "90"]).buffers == (90, 90)
+    for bad in ("x", "9-3", "0-4"):  # a usage error (exit 2), not a traceback
+        with pytest.raises(SystemExit) as exited:
+            mg.parse_args(["--buffers", bad])
+        assert exited.value.code == 2
+        assert "argument --buffers: expected" in capsys.readouterr().err
 
 
 def test_report_and_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,12 +44,25 @@ def test_report_and_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_solver_options_and_no_time_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert mg.solver_options(["ppo-gnn-sample.samples=2", "a.b=x"]) == {
-        "ppo-gnn-sample": {"samples": 2},
-        "a": {"b": "x"},
-    }
-    with pytest.raises(argparse.ArgumentTypeError):
-        mg.solver_options(["samples=2"])
+    own = mg.parse_args(["--solvers", "ppo-gnn-sample", "--set", "ppo-gnn-sample.samples=2"])
+    assert own.solver_names == ["xla-greedy", "ppo-gnn-sample"]  # the reference joins
+    assert own.options == {"xla-greedy": {}, "ppo-gnn-sample": {"samples": 2}}
+    shared = mg.parse_args(["--solvers", "ppo-gnn", "--set", "a=x", "--set", "ppo-gnn.a=[1]"])
+    assert shared.options == {"xla-greedy": {"a": "x"}, "ppo-gnn": {"a": [1]}}  # YAML values
+    for bad, reason in (
+        ("samples", "expected KEY=VALUE"),
+        ("samples=", "no value after '='"),
+        ("nope.samples=2", "'nope' is not one of the solvers of this run"),
+    ):  # a usage error (exit 2) naming --set, not a traceback
+        with pytest.raises(SystemExit) as exited:
+            mg.parse_args(["--set", bad])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert "error: --set " in err and reason in err, err
+    # an option the solver does not take: refused before any run
+    refused = ["--instances", "1", "--buffers", "8", "--solvers", "xla-greedy", "--set", "k=1"]
+    assert mg.main(refused) == 2
+    assert "solver 'xla-greedy' does not take these options" in capsys.readouterr().err
     args = ["--instances", "1", "--buffers", "8", "--time-limit", "0"]
     args += ["--solvers", "ppo-gnn-sample", "--set", "ppo-gnn-sample.samples=2"]
     assert mg.main(args) == 0

@@ -48,8 +48,33 @@ def test_report_on_a_small_scenario_and_resume(
         assert float(r["objective"]) <= float(r["reference"])
     assert fleet_report.main([*args, "--resume"]) == 0  # nothing left to run
     assert len(list(csv.DictReader(out.open()))) == 10
-    with pytest.raises(SystemExit):
-        fleet_report.solver_options(["ga-generations"])
+
+
+@pytest.mark.parametrize(
+    ("option", "reason"),
+    [
+        ("ga-generations", "'ga-generations': expected KEY=VALUE"),
+        ("ga.generations=", "no value after '='"),
+        ("nope.generations=3", "'nope' is not one of the solvers of this run"),
+        ("generations=3", "solver 'greedy' does not take these options"),  # shared: every solver
+    ],
+)
+def test_a_bad_option_is_a_usage_error(
+    option: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:  # before any day is played
+        fleet_report.main(["--no-bound", "--solvers", "greedy,ga", "--set", option])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and reason in err, err
+
+
+def test_a_bad_size_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    for flag, bad in (("--vertiports", "20-4"), ("--aircraft", "x")):
+        with pytest.raises(SystemExit) as exited:
+            fleet_report.main(["--generated", flag, bad])
+        assert exited.value.code == 2
+        assert f"argument {flag}: expected" in capsys.readouterr().err
 
 
 def test_generated_scenarios_without_bound(
@@ -70,7 +95,6 @@ def test_generated_scenarios_without_bound(
     days = fleet_report.generated_days(2, 0, (4, 4), (10, 11))
     assert list(days) == list(fleet_report.generated_days(2, 0, (4, 4), (10, 11)))
     assert [d.day_seed for d in days.values()] == [0, 1]
-    assert fleet_report.size_range("4-20") == (4, 20) and fleet_report.size_range("8") == (8, 8)
     listed = fleet_report.generated_days(3, 5, (4, 20), (10, 100), [(4, 10), (5, 12)])
     assert [(d.num_vertiports, d.num_aircraft) for d in listed.values()] == [
         (4, 10),

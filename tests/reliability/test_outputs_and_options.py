@@ -460,3 +460,18 @@ def test_an_option_without_a_value_is_refused() -> None:
     with pytest.raises(UnknownNameError, match="no value"):
         parse_options(["checkpoint="])
     assert parse_options(["samples=8"]) == {"samples": 8}
+    with pytest.raises(UnknownNameError, match=r"^--set 'checkpoint=': no value"):
+        parse_options(["checkpoint="], "--set")  # the experiment scripts name their own flag
+
+
+def test_size_range() -> None:
+    """The inclusive size ranges of the experiment scripts (``--buffers 60-120``)."""
+    import argparse
+
+    from schedgym.leaderboard.options import size_range
+
+    assert size_range("60-120") == (60, 120)
+    assert size_range("90") == (90, 90)
+    for bad in ("x", "9-3", "0-4", "-4", "1.5", "4-x"):
+        with pytest.raises(argparse.ArgumentTypeError, match="expected"):
+            size_range(bad)
