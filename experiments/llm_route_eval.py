@@ -10,6 +10,11 @@ gets one row per (level, instance, solver): SLO attainment, TTFT and TBT p99 (s)
 least-loaded / solver, wins and losses against least-loaded).
 
     python experiments/llm_route_eval.py --rates 8 10 --csv experiments/results/llm_route_eval.csv
+    python experiments/llm_route_eval.py --rates 8 9 --duration 3600 --instances 1 --window 1024
+
+The second one is an hour of traffic per level: ``--window`` keeps the agents' graph to the
+requests in the system (the env's option), so that each decision costs what the busiest moment
+costs, not the hour's length.
 """
 
 from __future__ import annotations
@@ -59,9 +64,11 @@ def evaluate(
     levels: dict[float, list[ServingInstance]],
     checkpoint: str | None,
     samples: int | None = None,
+    window: int | None = None,
 ) -> list[dict[str, Any]]:
     """One validated row per (level, instance, solver); ``samples`` caps ``ppo-gnn-sample``'s
-    sampled rollouts (default: its own, 64 without a time limit)."""
+    sampled rollouts (default: its own, 64 without a time limit); ``window`` is the agents'
+    env option (only the requests in the system in the graph: long workloads)."""
     rows: list[dict[str, Any]] = []
     for name in solvers:
         options: dict[str, Any] = {}
@@ -69,6 +76,8 @@ def evaluate(
             options["checkpoint"] = checkpoint
         if samples is not None and name == "ppo-gnn-sample":
             options["samples"] = samples
+        if window is not None and name.startswith("ppo-gnn"):
+            options["window"] = window
         solver = load_solver("llm", name, **options)
         for rate, group in levels.items():
             for instance in group:
@@ -128,18 +137,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[8.0, 10.0])
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--num-requests", type=int, default=400)
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds of traffic per workload (requests = duration x rate x replicas); "
+        "overrides --num-requests, e.g. 3600 for an hour",
+    )
     parser.add_argument("--num-replicas", type=int, default=4)
     parser.add_argument("--seed", type=int, default=777_000)
     parser.add_argument("--solvers", default=",".join(DEFAULT_SOLVERS))
     parser.add_argument("--checkpoint", default=None, help="ppo-gnn checkpoint (default: shipped)")
     parser.add_argument("--samples", type=int, default=None, help="ppo-gnn-sample's samples")
+    parser.add_argument(
+        "--window", type=int, default=None, help="the agents' env option window (long workloads)"
+    )
     parser.add_argument("--csv", type=Path, default=Path("experiments/results/llm_route_eval.csv"))
     args = parser.parse_args(argv)
+
+    def size(rate: float) -> int:
+        if args.duration is None:
+            return int(args.num_requests)
+        return max(1, round(args.duration * rate * args.num_replicas))
+
     levels = {
-        rate: instances(rate, args.instances, args.num_requests, args.num_replicas, args.seed)
+        rate: instances(rate, args.instances, size(rate), args.num_replicas, args.seed)
         for rate in args.rates
     }
-    rows = evaluate(args.solvers.split(","), levels, args.checkpoint, args.samples)
+    rows = evaluate(args.solvers.split(","), levels, args.checkpoint, args.samples, args.window)
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with args.csv.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)

@@ -32,7 +32,8 @@ Action
 Observation
     Dict of fixed-shape arrays in the padded-graph convention (``schedgym.core.graph_obs``): the
     replica-and-request graph of :mod:`schedgym.llm.observation` (27 node features, 9 global
-    ones, one edge per routed request), padded to ``max_replicas + max_requests`` nodes;
+    ones, one edge per routed request), padded to ``max_replicas + max_requests`` nodes
+    (``max_replicas + window`` with a ``window``);
     ``action_node`` points each routing action at its replica's node, "wait" at -1.
 Reward
     ``scale`` for every request that finishes within both service-level objectives (TTFT <= 2 s,
@@ -51,8 +52,11 @@ Options
     ``num_requests`` and ``num_replicas``); ``reset(options={"instance": ...})`` switches
     instance for one episode. ``wait`` (default ``True``): whether the "wait" action is ever
     legal. ``max_replicas`` and ``max_requests`` set the padding (default:
-    the instance's or the generator's largest). Renders ``ansi`` (a text summary per replica)
-    and ``rgb_array`` (the batch-size and KV-cache plot of the steps so far).
+    the instance's or the generator's largest). ``window`` (default ``None``): show only the
+    requests in the system, in at most ``window`` recycled node slots, so that the padding no
+    longer grows with the episode (an hour of traffic); ``max_requests`` then plays no part.
+    Renders ``ansi`` (a text summary per replica) and ``rgb_array`` (the batch-size and
+    KV-cache plot of the steps so far).
 
 Version history: v0 — first release (``batch`` mode added later, ``route`` unchanged).
 """
@@ -68,6 +72,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.actions import as_action
+from schedgym.core.render import render_at_end, rendered
 from schedgym.core.rewards import RewardScale, episode_scale
 from schedgym.llm.generator import IntRange, ServingGenerator
 from schedgym.llm.instance import BLOCK_TOKENS, ServingInstance
@@ -141,6 +146,7 @@ class LLMServingEnv(gym.Env):
         wait: bool = True,
         max_replicas: int | None = None,
         max_requests: int | None = None,
+        window: int | None = None,
         reward_scale: RewardScale = "auto",
         invalid_penalty: float = 1.0,
         strict: bool = False,
@@ -173,9 +179,11 @@ class LLMServingEnv(gym.Env):
         self.mode = mode
         self.wait = wait
         actions = len(PREFILL_BUDGETS) if mode == "batch" else 0
-        self.observation_space = observation_space(self.max_replicas, self.max_requests, actions)
+        self.window = window
+        slots = self.max_requests if window is None else window
+        self.observation_space = observation_space(self.max_replicas, slots, actions)
         self.action_space = spaces.Discrete(actions or self.max_replicas + 1)
-        self._observer = ServingObserver(self.max_replicas, self.max_requests, actions)
+        self._observer = ServingObserver(self.max_replicas, self.max_requests, actions, window)
         self._sim: Simulator | None = None
 
     # ------------------------------------------------------------------ gym API
@@ -324,8 +332,7 @@ class LLMServingEnv(gym.Env):
                 preemptions=m.preemptions,
             )
         obs = self._observer.buffer.observation()
-        if self.render_mode == "human" and terminated:
-            self.render()
+        render_at_end(self, terminated)
         return obs, float(good * self._scale), terminated, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -341,13 +348,12 @@ class LLMServingEnv(gym.Env):
             return None
         from schedgym.llm.render import serving_ansi, serving_rgb
 
-        schedule = self.sim.recorded_schedule()
-        if self.render_mode == "human":  # the ansi text on stdout: no window, no pygame
-            print(serving_ansi(self.instance, schedule, self.sim.now))
-            return None
-        if self.render_mode == "ansi":
-            return serving_ansi(self.instance, schedule, self.sim.now)
-        return serving_rgb(self.instance, schedule)
+        instance, schedule, now = self.instance, self.sim.recorded_schedule(), self.sim.now
+        return rendered(
+            self.render_mode,
+            lambda: serving_ansi(instance, schedule, now),
+            lambda: serving_rgb(instance, schedule),
+        )
 
     # ------------------------------------------------------------------ extras
     @property

@@ -4,7 +4,15 @@ Nodes: the instance's replicas first (node ``r`` is replica ``r``), then the req
 arrived so far, in arrival order (node ``R + j`` is request ``j``), then padding; a request
 becomes a real node when it arrives, so real nodes stay a prefix. Edges join each routed request
 to its replica (``request -> replica``, appended when it is routed; the encoder adds the reverse
-direction); at most ``max_requests`` edges. Requests' output lengths are not observed (a real
+direction); at most ``max_requests`` edges.
+
+With a ``window`` (the env's option), only the requests *in the system* (arrived, not finished)
+are nodes: a request takes the lowest free one of ``window`` slots when it arrives (node
+``R + slot``) and gives it back, with its edge (edge ``slot``), when it finishes; the padding is
+``R + window`` nodes and ``window`` edges whatever the episode's length, so an hour of traffic
+(tens of thousands of requests) costs no more per step than its busiest moment. Finished
+requests then leave the graph (their outcomes stay in the global features); more than ``window``
+requests in the system at once is an error. Requests' output lengths are not observed (a real
 router does not know them); prompts, progress and token times are. The exception is each
 replica's ``load``: the least-loaded router's own measure (outstanding prompt + output tokens per
 unit of compute), which sums the output lengths of the replica's unfinished requests as that
@@ -62,6 +70,8 @@ target.
 """
 
 from __future__ import annotations
+
+import heapq
 
 import numpy as np
 from gymnasium import spaces
@@ -131,14 +141,20 @@ class ServingObserver:
     """Keeps the padded graph of one episode up to date, decision by decision: replica rows
     are rewritten each time (a few), request rows only while the request is in the system."""
 
-    def __init__(self, max_replicas: int, max_requests: int, num_actions: int = 0) -> None:
+    def __init__(
+        self, max_replicas: int, max_requests: int, num_actions: int = 0, window: int | None = None
+    ) -> None:
+        if window is not None and window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
         self.max_replicas = max_replicas
         self.max_requests = max_requests
+        self.window = window
         self.batch_mode = num_actions > 0
+        slots = max_requests if window is None else window
         self.buffer = PaddedGraphBuffer(
-            max_replicas + max_requests,
+            max_replicas + slots,
             len(NODE_FEATURES),
-            max_requests,
+            slots,
             num_actions or max_replicas + 1,
             len(GLOBAL_FEATURES),
         )
@@ -148,7 +164,7 @@ class ServingObserver:
         self.sim = sim
         reps = sim.replicas
         self.nrep, self.n = len(reps), len(sim.arrival)
-        if self.nrep > self.max_replicas or self.n > self.max_requests:
+        if self.nrep > self.max_replicas or (self.window is None and self.n > self.max_requests):
             raise ValueError(
                 f"instance {sim.instance.name} ({self.nrep} replicas, {self.n} requests) exceeds "
                 f"the env's padding ({self.max_replicas} replicas, {self.max_requests} requests)"
@@ -166,24 +182,46 @@ class ServingObserver:
         self.active = np.zeros(0, dtype=np.int64)  # routed, unfinished requests
         self.arrived = self.routed = self.finished = self.good = 0
         self._current = -1
+        self.node = np.arange(self.nrep, self.nrep + self.n, dtype=np.int64)  # node of each request
+        if self.window is not None:
+            self.node.fill(-1)
+            self.free_slots = list(range(self.window))  # a heap: the lowest free slot first
         if not self.batch_mode:
             self.buffer.action_node[: self.nrep] = np.arange(self.nrep)
 
     def on_arrival(self, j: int) -> None:
-        """Request ``j`` arrived: it becomes node ``R + j``."""
-        node = self.nrep + j
+        """Request ``j`` arrived: it becomes node ``R + j`` (with a window: ``R + slot``)."""
         buf = self.buffer
+        if self.window is None:
+            node = self.nrep + j
+            buf.num_nodes = node + 1
+        else:
+            if not self.free_slots:
+                raise ValueError(
+                    f"more than window={self.window} requests in the system at once "
+                    f"({self.sim.instance.name}, t={self.sim.now:.1f} s): raise the window"
+                )
+            node = self.nrep + heapq.heappop(self.free_slots)
+            self.node[j] = node
+            buf.node_features[node] = 0.0
+            buf.num_nodes += 1
         buf.node_mask[node] = 1
-        buf.num_nodes = node + 1
         buf.node_features[node, 1] = 1.0
         buf.node_features[node, 12] = self.sim.prompt[j] / TOKEN_SCALE
         self.arrived = j + 1
 
     def on_route(self, j: int, r: int) -> None:
         """Request ``j`` routed to replica ``r``."""
-        f = self.buffer.node_features[self.nrep + j]
+        node = int(self.node[j])
+        f = self.buffer.node_features[node]
         f[15], f[16] = 0.0, 1.0
-        self.buffer.add_edge(self.nrep + j, r)
+        if self.window is None:
+            self.buffer.add_edge(node, r)
+        else:
+            edge = node - self.nrep
+            self.buffer.edge_index[:, edge] = (node, r)
+            self.buffer.edge_mask[edge] = 1
+            self.buffer.num_edges += 1
         self.active = np.append(self.active, j)
         self.routed += 1
 
@@ -193,7 +231,7 @@ class ServingObserver:
         met = meets_slo(
             sim.arrival[done], sim.first_token[done], sim.finish[done], sim.output[done]
         )
-        rows = self.nrep + done
+        rows = self.node[done]
         f = self.buffer.node_features
         f[rows, 13] = np.log1p((sim.finish[done] - sim.arrival[done]) / TTFT_SLO_S)
         f[rows, 17] = 1.0
@@ -202,6 +240,17 @@ class ServingObserver:
         f[rows, 20] = 1.0
         f[rows, 21] = met
         f[rows, 22] = sim.preemptions[done]
+        if self.window is not None:  # finished requests leave the graph
+            buf = self.buffer
+            routed = buf.edge_mask[rows - self.nrep] > 0
+            buf.node_features[rows] = 0.0
+            buf.node_mask[rows] = 0
+            buf.edge_mask[rows - self.nrep] = 0
+            buf.num_nodes -= len(rows)
+            buf.num_edges -= int(routed.sum())
+            for slot in (rows - self.nrep).tolist():
+                heapq.heappush(self.free_slots, slot)
+            self.node[done] = -1
         self.active = self.active[~np.isin(self.active, done)]
         self.finished += len(done)
         good = int(met.sum())
@@ -215,8 +264,8 @@ class ServingObserver:
         ``held`` are the requests awaiting a decision, ``legal`` the legal replicas."""
         sim, f, buf, nrep = self.sim, self.buffer.node_features, self.buffer, self.nrep
         now = sim.now
-        if self._current >= 0:
-            f[nrep + self._current, 14] = 0.0
+        if self._current >= 0 and self.node[self._current] >= 0:
+            f[self.node[self._current], 14] = 0.0
         for r, rep in enumerate(sim.replicas):
             row = f[r]
             row[5] = rep.free_blocks / max(rep.total_blocks, 1)
@@ -231,7 +280,7 @@ class ServingObserver:
             row[24] = np.log1p(rep.outstanding_requests / QUEUE_SCALE)
         a = self.active
         if len(a):
-            rows = nrep + a
+            rows = self.node[a]
             f[rows, 13] = np.log1p((now - sim.arrival[a]) / TTFT_SLO_S)
             f[rows, 17] = sim.prefilled[a] / np.maximum(sim.target[a], 1)
             f[rows, 18] = sim.generated[a] / TOKEN_SCALE
@@ -241,8 +290,8 @@ class ServingObserver:
             f[rows, 22] = sim.preemptions[a]
         waiting = np.asarray(held, dtype=np.int64)
         if len(waiting):
-            f[nrep + waiting, 13] = np.log1p((now - sim.arrival[waiting]) / TTFT_SLO_S)
-            f[nrep + waiting, 15] = 1.0
+            f[self.node[waiting], 13] = np.log1p((now - sim.arrival[waiting]) / TTFT_SLO_S)
+            f[self.node[waiting], 15] = 1.0
         buf.action_mask.fill(0)
         g = buf.global_features
         g[:] = 0.0
@@ -263,7 +312,7 @@ class ServingObserver:
         if legal.any():
             for column, measure in ((25, f[:nrep, 23]), (26, f[:nrep, 24])):
                 f[int(np.argmin(np.where(legal, measure, np.inf))), column] = 1.0
-        f[nrep + current, 14] = 1.0
+        f[self.node[current], 14] = 1.0
         g[5] = float(wait_legal)
         g[6] = buf.action_mask.sum() / len(buf.action_mask)
         g[7] = sim.prompt[current] / TOKEN_SCALE
