@@ -9,6 +9,7 @@ prints the mean gap (%) to the reference per shape::
     python -m schedgym.experiments.jobshop_shapes --solvers mwkr,fdd-mwkr,ppo-gnn
     python -m schedgym.experiments.jobshop_shapes --sizes 6x5,15x6 --count 20 --csv shapes.csv
     python -m schedgym.experiments.jobshop_shapes --solvers fdd-mwkr --construction active
+    python -m schedgym.experiments.jobshop_shapes --set ppo-gnn.checkpoint=runs/x/best.pt
 
 Instance ``i`` of shape ``J x M`` uses seed ``1000 * J + 10 * M + i`` (plus ``--seed``), so rows
 are reproducible; the reference is CP-SAT with ``--reference-s`` seconds and one worker.
@@ -20,13 +21,16 @@ import argparse
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from schedgym.core.errors import SchedGymError
 from schedgym.core.solver import Budget, load_solver
 from schedgym.jobshop.generator import taillard_instance
 from schedgym.jobshop.schedule import Conditions
 from schedgym.jobshop.validate import validate_schedule
+from schedgym.leaderboard.options import options_per_solver, parse_options
 
 DEFAULT_SIZES = "6x5,8x5,10x5,12x6,15x6"
 
@@ -49,12 +53,19 @@ def run(
     construction: str,
     reference_s: float,
     seed: int = 0,
+    options: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, object]]:
-    """One row per (instance, solver): makespan, CP-SAT reference and its status, gap (%)."""
+    """One row per (instance, solver): makespan, CP-SAT reference and its status, gap (%);
+    ``options`` per solver (e.g. ``{"ppo-gnn": {"checkpoint": ...}}``)."""
     cpsat = load_solver("jobshop", "cpsat")
-    options = {} if construction == "non-delay" else {"construction": construction}
+    built = {} if construction == "non-delay" else {"construction": construction}
     loaded = {
-        name: load_solver("jobshop", name, **({} if name.startswith("cpsat") else options))
+        name: load_solver(
+            "jobshop",
+            name,
+            **({} if name.startswith("cpsat") else built),
+            **(options or {}).get(name, {}),
+        )
         for name in solvers
     }
     rows: list[dict[str, object]] = []
@@ -119,10 +130,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-s", type=float, default=10.0, help="CP-SAT seconds")
     parser.add_argument("--seed", type=int, default=0, help="added to every instance seed")
     parser.add_argument("--csv", type=Path, help="also write the rows here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="[SOLVER.]KEY=VALUE",
+        help="a solver option (YAML value), e.g. ppo-gnn.checkpoint=runs/x/best.pt (repeatable)",
+    )
     args = parser.parse_args(argv)
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
+    try:
+        options = options_per_solver(parse_options(args.set, "--set"), solvers, "--set")
+    except SchedGymError as exc:
+        parser.error(str(exc))
     rows = run(
-        parse_sizes(args.sizes), args.count, solvers, args.construction, args.reference_s, args.seed
+        parse_sizes(args.sizes),
+        args.count,
+        solvers,
+        args.construction,
+        args.reference_s,
+        args.seed,
+        options,
     )
     if args.csv is not None:
         with args.csv.open("w", newline="") as handle:

@@ -21,3 +21,20 @@ def test_rows_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert all(float(str(r["gap_pct"])) >= 0 for r in rows)  # the reference is optimal here
     with pytest.raises(SystemExit):
         jobshop_shapes.parse_sizes("4by3")
+
+
+def test_solver_options_reach_the_named_solver_and_bad_ones_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = ["--sizes", "4x3", "--count", "1", "--reference-s", "2"]
+    set_active = ["--set", "mwkr.construction=active"]
+    assert jobshop_shapes.main([*base, "--solvers", "mwkr", *set_active]) == 0
+    option = {"mwkr": {"construction": "active"}}
+    rows = jobshop_shapes.run([(5, 4)], 3, ["mwkr"], "non-delay", 2.0, 0, option)
+    active = jobshop_shapes.run([(5, 4)], 3, ["mwkr"], "active", 2.0)
+    assert [r["makespan"] for r in rows] == [r["makespan"] for r in active]
+    for bad in ("spt.construction=active", "mwkr.", "construction="):
+        with pytest.raises(SystemExit) as stop:
+            jobshop_shapes.main([*base, "--solvers", "mwkr", "--set", bad])
+        assert stop.value.code == 2
+    assert "error: --set" in capsys.readouterr().err
