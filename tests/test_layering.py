@@ -25,7 +25,18 @@ EXTRAS = {
     "socdag": {"workload", "application", "ranks", "timeline", "ds3"},
     "memory": {"cost", "minimalloc_csv"},
     "fleet": {"dynamics", "kernels", "network"},
-    "llm": {"hardware", "cost", "calibration", "cli", "policies", "disaggregation"},
+    "llm": {
+        "hardware",
+        "cost",
+        "calibration",
+        "cli",
+        "policies",
+        "disaggregation",
+        "validate_kernel",
+        "replay_cost",
+        "replay_steps",
+        "replay_reference",
+    },
 }
 
 

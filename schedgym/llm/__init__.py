@@ -5,7 +5,9 @@ Modules: ``hardware`` (GPU types and model shapes as data, a replica = model x G
 (its error against Vidur's measured profiles), ``instance`` (workload and cluster),
 ``formats`` (trace CSV files), ``generator`` (seeded trace-like workloads), ``simulator`` (the
 iteration-level serving simulator), ``schedule`` (the recorded per-iteration batches and their
-JSON file), ``validate`` (the independent replay checker and the metrics), ``policies`` (the
+JSON file), ``validate`` (the independent replay checker and the metrics; its compiled replay
+in ``validate_kernel``, ``replay_steps`` and ``replay_cost``, the plain numpy reference in
+``replay_reference``), ``disaggregation`` (prefill and decode pools), ``policies`` (the
 engines' batch policies), ``problem`` (the descriptor), ``env`` and ``observation`` (the routing
 env and its padded graph), ``render`` (the picture), ``cli`` (the ``schedgym llm`` commands).
 Routers and the solvers live in ``baselines/llm``.
