@@ -13,6 +13,7 @@ whose arrays the kernel does not take. Both replay the transfer events of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -38,7 +39,8 @@ class Replayed(NamedTuple):
 
 def transfer_events(schedule: ServingSchedule, replicas: int) -> list[tuple[int, float, int, int]]:
     """``(position, time, kind, transfer)`` sorted: begins (kind 1) at the start, releases
-    (kind 0, first on ties) at the end."""
+    (kind 0, first on ties) at the end. A transfer's times must be finite (a NaN would pass
+    every time check of both replays, and the sort)."""
     t_count = len(schedule.transfer_request)
     arrays = (
         schedule.transfer_src,
@@ -58,8 +60,15 @@ def transfer_events(schedule: ServingSchedule, replicas: int) -> list[tuple[int,
         ok = 0 <= begin <= release <= schedule.num_steps and src != dst
         if not ok or not (0 <= src < replicas and 0 <= dst < replicas):
             raise InvalidScheduleError(f"transfer {t}: bad replicas or positions")
-        events.append((begin, float(schedule.transfer_start[t]), 1, t))
-        events.append((release, float(schedule.transfer_end[t]), 0, t))
+        start, end = float(schedule.transfer_start[t]), float(schedule.transfer_end[t])
+        if not (math.isfinite(start) and math.isfinite(end)):
+            i = int(schedule.transfer_request[t])
+            raise InvalidScheduleError(
+                f"transfer {t} of request {i} ({src} -> {dst}): times not finite "
+                f"(starts at {start}, ends at {end})"
+            )
+        events.append((begin, start, 1, t))
+        events.append((release, end, 0, t))
     events.sort()
     return events
 
@@ -137,6 +146,8 @@ def reference_replay(
         )
         if not 0 <= r < len(replicas) or k < 1:
             _fail(s, "bad replica or repeat")
+        if not (math.isfinite(start) and math.isfinite(end)):  # NaN passes every comparison
+            _fail(s, f"times not finite (starts at {start}, ends at {end})")
         if start < busy_until[r] - 1e-9:
             _fail(s, f"starts at {start} before replica {r}'s previous step ends")
         if start < floor[r] - 1e-9:
@@ -155,6 +166,9 @@ def reference_replay(
             _fail(s, f"serves a request routed to another replica than {r}")
         if np.any(w.arrivals[members] > start + 1e-9):
             _fail(s, "serves a request before it arrives")
+        finished = members[generated[members] >= w.output_tokens[members]]
+        if len(finished):  # no work after the last token (a finish time is final)
+            _fail(s, f"serves request {int(finished[0])} after it finished")
         pre, ch, dec = members[chunks > 0], chunks[chunks > 0], members[chunks == 0]
         if np.any(chunks < 0) or (len(pre) and k != 1):
             _fail(s, "negative chunk or a repeated prefill step")
@@ -248,9 +262,11 @@ def _replay_transfer(
         return
     replicas = instance.cluster.replicas
     tokens = int(schedule.transfer_tokens[t])
+    if generated[i] >= instance.workload.output_tokens[i]:
+        raise InvalidScheduleError(f"{where}: the request has finished")
     if st.where[i] != src or st.reserved[i] == 0 or st.prefilled[i] != st.target[i]:
         raise InvalidScheduleError(f"{where}: not resident and prefilled on the source")
-    if tokens != cache[i] or generated[i] >= instance.workload.output_tokens[i]:
+    if tokens != cache[i]:
         raise InvalidScheduleError(f"{where}: moves {tokens} tokens, the cache holds {cache[i]}")
     if start < last[i] - 1e-9:
         raise InvalidScheduleError(f"{where}: starts at {start} before its last step ends")

@@ -39,20 +39,23 @@ TIME, DURATION = range(2)
 OK = 0
 BAD_STEP, BUSY, FLOOR, PREEMPT, BATCH, ROUTE, ARRIVAL, CHUNK = range(1, 9)
 PAST_PROMPT, NOT_PREFILLED, BEFORE_TRANSFER, PAST_LAST, CAPACITY, LENGTH = range(9, 15)
+NOT_FINITE, FINISHED = range(15, 17)
 NEED_TABLE = 98  # a step needs more tokens (info[VALUE]) than the cost tables hold: grow, rerun
 OVERFLOW = 99  # the gap buffer is too small (a bug: its size is an upper bound)
 
-#: Texts of step failures, formatted with ``request`` (preempted), ``replica``, ``held`` (its KV
-#: blocks), ``capacity``, ``time`` (the step's start), ``elapsed`` (end - start) and ``duration``
-#: (the cost model's).
+#: Texts of step failures, formatted with ``request`` (preempted or finished), ``replica``,
+#: ``held`` (its KV blocks), ``capacity``, ``time`` (the step's start), ``end``, ``elapsed``
+#: (end - start) and ``duration`` (the cost model's).
 STEP_MESSAGES = {
     BAD_STEP: "bad replica or repeat",
+    NOT_FINITE: "times not finite (starts at {time}, ends at {end})",
     BUSY: "starts at {time} before replica {replica}'s previous step ends",
     FLOOR: "starts at {time}, before a transfer out of replica {replica} ends",
     PREEMPT: "request {request} preempted but not running on replica {replica}",
     BATCH: "empty batch or a request twice",
     ROUTE: "serves a request routed to another replica than {replica}",
     ARRIVAL: "serves a request before it arrives",
+    FINISHED: "serves request {request} after it finished",
     CHUNK: "negative chunk or a repeated prefill step",
     PAST_PROMPT: "a prompt chunk runs past its prompt",
     NOT_PREFILLED: "decodes a request whose prompt is not processed",
@@ -131,8 +134,9 @@ def _preempt(s: int, r: int, st: Steps, state: State) -> int:
 def _check_batch(
     s: int, r: int, lo: int, hi: int, start: float, k: int, rq: Requests, st: Steps, state: State
 ) -> int:
-    """The batch of members ``lo:hi``: not empty, no request twice, all routed to ``r`` and
-    arrived by ``start``, no negative chunk, and prompt work only in single iterations."""
+    """The batch of members ``lo:hi``: not empty, no request twice, all routed to ``r``,
+    arrived by ``start`` and not finished, no negative chunk, and prompt work only in single
+    iterations."""
     req = state.req
     if hi <= lo:
         return BATCH
@@ -147,6 +151,11 @@ def _check_batch(
     for m in range(lo, hi):
         if rq.arrival[st.member_request[m]] > start + SLACK:
             return ARRIVAL
+    for m in range(lo, hi):
+        i = st.member_request[m]
+        if req[GENERATED, i] >= rq.output[i]:  # no work after the last token (finish is final)
+            state.info[REQUEST] = i
+            return FINISHED
     prompts = 0
     for m in range(lo, hi):
         if st.member_prefill[m] < 0:
@@ -329,6 +338,8 @@ def replay_step(s: int, rq: Requests, st: Steps, pool: Pool, state: State, rtol:
     state.info[AT], state.seconds[TIME] = s, start
     if not 0 <= r < len(pool.capacity) or k < 1:
         return BAD_STEP
+    if not (np.isfinite(start) and np.isfinite(end)):  # NaN would pass every comparison
+        return NOT_FINITE
     if start < state.busy[r] - SLACK:
         return BUSY
     if start < state.floor[r] - SLACK:

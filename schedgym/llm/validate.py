@@ -2,19 +2,22 @@
 
 :func:`validate_schedule` replays a :class:`~schedgym.llm.schedule.ServingSchedule` against the
 instance and raises :class:`~schedgym.core.errors.InvalidScheduleError` naming the step and the
-request when: a request is served by another replica than it was routed to, or before it arrived;
-a replica's steps overlap; a prompt chunk is empty, runs past the prompt, or a decode runs
-before its prompt is done or past its last token; the KV blocks held on a replica (a request
-holds ``ceil(tokens / 16)`` blocks: its whole prompt from its first chunk, then one more token
-per decode) exceed the replica's capacity; a step's duration differs from the cost model's
-(:class:`~schedgym.llm.cost.ReplicaCost`); or a request is never completed.
+request when: a step's or a transfer's start or end is not finite (NaN or infinite); a request is
+served by another replica than it was routed to, before it arrived, or after it finished (its
+last token is final: no prefill, decode or transfer of it follows); a replica's steps overlap; a
+prompt chunk is empty, runs past the prompt, or a decode runs before its prompt is done or past
+its last token; the KV blocks held on a replica (a request holds ``ceil(tokens / 16)`` blocks:
+its whole prompt from its first chunk, then one more token per decode) exceed its capacity; a
+step's duration differs from the cost model's (:class:`~schedgym.llm.cost.ReplicaCost`); or a
+request is never completed.
 
 KV-cache transfers (disaggregated prefill/decode, migration) are replayed after the steps
 recorded before them (``transfer_begin_pos``, ``transfer_release_pos``). A transfer is refused
-when the request is not resident and fully prefilled on the source, or its token count differs
-from the source's cache; when it starts before the request's last step there ends; when it is
-shorter than the cost model's :meth:`~schedgym.llm.cost.ReplicaCost.kv_transfer` over the
-interconnect (``interconnect_bytes_per_s``); or when the two replicas serve different models.
+when its request has finished, is not resident and fully prefilled on the source, or its
+token count differs from the source's cache; when it starts before the request's last step
+there ends; when it is shorter than the cost model's
+:meth:`~schedgym.llm.cost.ReplicaCost.kv_transfer` over the interconnect
+(``interconnect_bytes_per_s``); or when the two replicas serve different models.
 The destination holds the blocks from the start (capacity checked); the request may decode
 there only from the transfer's end (causality), and the source's blocks count until the
 transfer's end (no step of the source recorded after the release may start earlier). Tokens are

@@ -69,6 +69,7 @@ from schedgym.llm.schedule import ServingSchedule
 # Failure codes of a transfer event (worded "transfer T of request I (SRC -> DST): ..."), after
 # the step codes of :mod:`schedgym.llm.replay_steps`.
 T_RELEASE, T_RESIDENT, T_TOKENS, T_START, T_MODEL, T_SHORT, T_CAPACITY = range(21, 28)
+T_FINISHED = 28
 
 #: Texts of transfer failures (after "transfer T of request I (SRC -> DST): "), formatted with
 #: ``tokens``, ``cache`` (the request's cached tokens), ``held`` (the destination's KV blocks),
@@ -76,6 +77,7 @@ T_RELEASE, T_RESIDENT, T_TOKENS, T_START, T_MODEL, T_SHORT, T_CAPACITY = range(2
 #: model's time).
 TRANSFER_MESSAGES = {
     T_RELEASE: "released before it began",
+    T_FINISHED: "the request has finished",
     T_RESIDENT: "not resident and prefilled on the source",
     T_TOKENS: "moves {tokens} tokens, the cache holds {cache}",
     T_START: "starts at {time} before its last step ends",
@@ -121,9 +123,11 @@ def _transfer(e: int, rq: Requests, tr: Transfers, pool: Pool, state: State, rto
             state.floor[src] = end
         return OK
     tokens = tr.tokens[t]
+    if req[GENERATED, i] >= rq.output[i]:
+        return T_FINISHED
     if req[WHERE, i] != src or req[RESERVED, i] == 0 or req[PREFILLED, i] != req[TARGET, i]:
         return T_RESIDENT
-    if tokens != req[CACHE, i] or req[GENERATED, i] >= rq.output[i]:
+    if tokens != req[CACHE, i]:
         return T_TOKENS
     if start < times[LAST, i] - SLACK:
         return T_START
@@ -311,6 +315,7 @@ def _raise(code: int, state: State, schedule: ServingSchedule, tr: Transfers, po
             held=int(state.held[r]) if known else 0,
             capacity=int(pool.capacity[r]) if known else 0,
             time=float(state.seconds[TIME]),
+            end=float(schedule.step_end[at]),
             elapsed=float(schedule.step_end[at]) - float(schedule.step_start[at]),
             duration=float(state.seconds[DURATION]),
         )

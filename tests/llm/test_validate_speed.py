@@ -140,6 +140,7 @@ def _step_breakages(s: ServingSchedule, replicas: int) -> dict[str, ServingSched
     return {
         "the cost model says": _set(s, "step_end", decode, s.step_end[decode] + 0.01),
         "before it arrives": _set(s, "step_start", 0, s.step_start[0] - 1.0),
+        "times not finite": _set(s, "step_end", decode, np.nan),
         "another replica": _set(s, "request_replica", first, replicas - 1 - route[first]),
         "past a request's last token": _set(s, "step_repeat", decode, 10_000),
         "runs past its prompt": _set(s, "member_prefill", chunk, 100_000),
@@ -190,6 +191,7 @@ def _transfer_breakages(s: ServingSchedule) -> dict[str, ServingSchedule]:
     return {
         "before its KV-cache transfer ends": _set(s, "transfer_end", t, s.step_start[k] + 0.05),
         "cost model needs": _set(s, "transfer_end", t, half),
+        "not finite (starts at nan": _set(s, "transfer_start", t, np.nan),
         "before its last step ends": _set(s, "transfer_start", t, s.transfer_start[t] - 1.0),
         "moves": _set(s, "transfer_tokens", t, s.transfer_tokens[t] + 16),
         "routed to another replica": _set(s, "transfer_dst", t, 3 - dst),
