@@ -16,20 +16,14 @@ from schedgym.baselines.llm.solvers import (
     Splitwise,
     VLLMSolver,
 )
-from schedgym.datasets import llm as shipped
-from schedgym.llm.formats import read_trace
 from schedgym.llm.hardware import ReplicaType, gpu_type, model_shape
 from schedgym.llm.instance import Cluster, ServingInstance, Workload
 from schedgym.llm.validate import validate_schedule
 
 
 @pytest.fixture(scope="module")
-def conv() -> Workload:
-    return read_trace(shipped.trace_path("azure2023_conv"))
-
-
-@pytest.fixture(scope="module")
 def small(conv: Workload) -> ServingInstance:
+    """This module's own small instance: 300 requests on 3 replicas (the shared one has 2)."""
     return ServingInstance(conv.head(300).scaled(6.0), Cluster.uniform("llama-2-7b", "a100", 3))
 
 

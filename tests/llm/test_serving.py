@@ -23,16 +23,6 @@ from schedgym.llm.simulator import simulate
 from schedgym.llm.validate import validate_schedule
 
 
-@pytest.fixture(scope="module")
-def conv() -> Workload:
-    return read_trace(shipped.trace_path("azure2023_conv"))
-
-
-@pytest.fixture(scope="module")
-def small(conv: Workload) -> ServingInstance:
-    return ServingInstance(conv.head(400).scaled(6.0), Cluster.uniform("llama-2-7b", "a100", 2))
-
-
 def test_shipped_traces_read_and_round_trip(conv: Workload, tmp_path: Path) -> None:
     assert conv.num_requests == 19_366
     code = read_trace(shipped.trace_path("azure2023_code"))

@@ -15,11 +15,9 @@ import pytest
 from schedgym.baselines.llm.llumnix import simulate_llumnix
 from schedgym.baselines.llm.policies import VLLM, Orca, Sarathi
 from schedgym.baselines.llm.routers import LeastLoaded, RoundRobin, ShortestQueue
-from schedgym.datasets import llm as shipped
 from schedgym.llm import validate_kernel
 from schedgym.llm.cost import ReplicaCost
 from schedgym.llm.disaggregation import simulate_disaggregated
-from schedgym.llm.formats import read_trace
 from schedgym.llm.hardware import GPUS, ReplicaType, gpu_type, model_shape
 from schedgym.llm.instance import INTERCONNECT_BYTES_PER_S, Cluster, ServingInstance, Workload
 from schedgym.llm.schedule import TRANSFER_ARRAYS, ServingSchedule
@@ -27,16 +25,6 @@ from schedgym.llm.simulator import simulate
 from schedgym.llm.validate import _replay, summarize, validate_schedule
 
 LINK = INTERCONNECT_BYTES_PER_S
-
-
-@pytest.fixture(scope="module")
-def conv() -> Workload:
-    return read_trace(shipped.trace_path("azure2023_conv"))
-
-
-@pytest.fixture(scope="module")
-def small(conv: Workload) -> ServingInstance:
-    return ServingInstance(conv.head(400).scaled(6.0), Cluster.uniform("llama-2-7b", "a100", 2))
 
 
 @pytest.fixture(scope="module")
