@@ -64,7 +64,7 @@ from schedgym.llm.replay_steps import (
     ceil_div,
     replay_step,
 )
-from schedgym.llm.schedule import ServingSchedule
+from schedgym.llm.schedule import ARRAYS, FLOAT_ARRAYS, TRANSFER_ARRAYS, ServingSchedule
 
 # Failure codes of a transfer event (worded "transfer T of request I (SRC -> DST): ..."), after
 # the step codes of :mod:`schedgym.llm.replay_steps`.
@@ -167,21 +167,13 @@ def replay(rq: Requests, st: Steps, tr: Transfers, pool: Pool, state: State, rto
 
 # -- the Python side --------------------------------------------------------------------------
 
-_INT_ARRAYS = (
-    "request_replica",
-    "step_replica",
-    "step_repeat",
-    "member_ptr",
-    "member_request",
-    "member_prefill",
-    "preempt_ptr",
-    "preempt_request",
-    "transfer_request",
-    "transfer_src",
-    "transfer_dst",
-    "transfer_tokens",
+#: The schedule's integer arrays the kernel reads (the transfers' event positions are read by
+#: :func:`~schedgym.llm.replay_reference.transfer_events`, in Python).
+_INT_ARRAYS = tuple(
+    name
+    for name in (*ARRAYS, *TRANSFER_ARRAYS)
+    if name not in FLOAT_ARRAYS and name not in ("transfer_begin_pos", "transfer_release_pos")
 )
-_FLOAT_ARRAYS = ("step_start", "step_end", "transfer_start", "transfer_end")
 
 
 def _within(values: np.ndarray, top: int) -> bool:
@@ -197,7 +189,7 @@ def supports(instance: ServingInstance, schedule: ServingSchedule) -> bool:
     w = instance.workload
     n, steps = w.num_requests, schedule.num_steps
     ints = [getattr(schedule, name) for name in _INT_ARRAYS] + [w.prompt_tokens, w.output_tokens]
-    floats = [getattr(schedule, name) for name in _FLOAT_ARRAYS] + [w.arrivals]
+    floats = [getattr(schedule, name) for name in FLOAT_ARRAYS] + [w.arrivals]
     if any(not isinstance(a, np.ndarray) or a.ndim != 1 for a in ints + floats):
         return False
     if any(a.dtype.kind != "i" for a in ints) or any(a.dtype.kind != "f" for a in floats):
