@@ -51,7 +51,7 @@ from schedgym.fleet.instance import FleetScenario
 from schedgym.fleet.kernels import F_PAX
 from schedgym.fleet.problem import load_instance
 from schedgym.fleet.schedule import FleetSchedule
-from schedgym.leaderboard.options import options_per_solver, parse_options, size_range
+from schedgym.leaderboard.options import add_set_option, set_options, size_range
 from schedgym.problems import get_problem
 
 BOUND = "clairvoyant"
@@ -255,14 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--solvers", default="random,greedy,ga,agent", help="comma-separated names")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
     parser.add_argument("--seed", type=int, default=0, help="seed of randomised solvers")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="[SOLVER.]KEY=VALUE",
-        help="a solver option (YAML value), e.g. ga.generations=200; without SOLVER. for every "
-        "solver (repeatable)",
-    )
+    add_set_option(parser, "ga.generations=200")
     parser.add_argument(
         "--generated", action="store_true", help="play generated scenarios (see the docstring)"
     )
@@ -276,8 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip() and s.strip() != BOUND]
     played = solvers if args.no_bound else [BOUND, *solvers]
-    try:  # a malformed option, an unknown solver or an option it does not take: exit 2
-        options = options_per_solver(parse_options(args.set, "--set"), played, "--set")
+    options = set_options(parser, args.set, played)  # a malformed one: exit 2
+    try:  # an unknown solver or an option it does not take: exit 2
         loaded = {name: load_solvers("fleet", [name], options[name])[name] for name in played}
     except SchedGymError as exc:
         parser.error(str(exc))

@@ -25,12 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from schedgym.core.errors import SchedGymError
 from schedgym.core.solver import Budget, load_solver
 from schedgym.jobshop.generator import taillard_instance
 from schedgym.jobshop.schedule import Conditions
 from schedgym.jobshop.validate import validate_schedule
-from schedgym.leaderboard.options import options_per_solver, parse_options
+from schedgym.leaderboard.options import add_set_option, set_options
 
 DEFAULT_SIZES = "6x5,8x5,10x5,12x6,15x6"
 
@@ -130,19 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-s", type=float, default=10.0, help="CP-SAT seconds")
     parser.add_argument("--seed", type=int, default=0, help="added to every instance seed")
     parser.add_argument("--csv", type=Path, help="also write the rows here")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="[SOLVER.]KEY=VALUE",
-        help="a solver option (YAML value), e.g. ppo-gnn.checkpoint=runs/x/best.pt (repeatable)",
-    )
+    add_set_option(parser, "ppo-gnn.checkpoint=runs/x/best.pt")
     args = parser.parse_args(argv)
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    try:
-        options = options_per_solver(parse_options(args.set, "--set"), solvers, "--set")
-    except SchedGymError as exc:
-        parser.error(str(exc))
+    options = set_options(parser, args.set, solvers)
     rows = run(
         parse_sizes(args.sizes),
         args.count,

@@ -36,12 +36,12 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from schedgym.core.errors import SchedGymError, UnknownNameError
+from schedgym.core.errors import SchedGymError
 from schedgym.core.run import RunRecord, run_one
 from schedgym.core.runlog import CsvLog, read_csv
 from schedgym.core.seeding import make_rng
 from schedgym.core.solver import Budget, load_solvers
-from schedgym.leaderboard.options import options_per_solver, parse_options, size_range
+from schedgym.leaderboard.options import add_set_option, set_options, size_range
 from schedgym.memory.generator import AssignGenerator
 from schedgym.memory.instance import MemoryInstance
 from schedgym.problems import get_problem
@@ -74,9 +74,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reference", default="xla-greedy", help="solver the ratios divide by")
     parser.add_argument("--time-limit", type=float, default=1.0,
                         help="seconds per solve (default 1; 0: no limit)")  # fmt: skip
-    parser.add_argument("--set", action="append", default=[], metavar="[SOLVER.]KEY=VALUE",
-                        help="a solver option (YAML value; without SOLVER.: for every solver; "
-                        "repeatable)")  # fmt: skip
+    add_set_option(parser, "cpsat.workers=2")
     parser.add_argument("--csv", type=Path, default=None, help="append finished runs here")
     parser.add_argument("--resume", action="store_true", help="skip runs already in --csv")
     args = parser.parse_args(argv)
@@ -85,12 +83,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.solver_names = [s.strip() for s in args.solvers.split(",") if s.strip()]
     if args.reference not in args.solver_names:
         args.solver_names.insert(0, args.reference)
-    try:  # each solver's options, by name
-        args.options = options_per_solver(
-            parse_options(args.set, "--set"), args.solver_names, "--set"
-        )
-    except UnknownNameError as exc:
-        parser.error(str(exc))
+    args.options = set_options(parser, args.set, args.solver_names)  # each solver's, by name
     if args.resume and args.csv is None:
         parser.error("--resume needs --csv")
     return args

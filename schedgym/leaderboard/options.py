@@ -17,8 +17,8 @@ and exit code 2. :func:`output_files` lists the files a leaderboard command may 
 :func:`schedgym.core.files.check_outputs`.
 
 The argparse scripts of ``experiments/`` read their solver options with the same
-:func:`parse_options` and :func:`options_per_solver` (naming their own flag, ``--set``) and their
-size ranges with :func:`size_range`.
+:func:`parse_options` and :func:`options_per_solver` (naming their own flag, ``--set``: see
+:func:`add_set_option` and :func:`set_options`) and their size ranges with :func:`size_range`.
 """
 
 from __future__ import annotations
@@ -214,6 +214,30 @@ def size_range(text: str) -> tuple[int, int]:
     if not 1 <= pair[0] <= pair[1]:
         raise argparse.ArgumentTypeError(f"expected 1 <= LOW <= HIGH, got {_shown(text)}")
     return pair
+
+
+def add_set_option(parser: argparse.ArgumentParser, example: str) -> None:
+    """The experiment scripts' repeatable ``--set [SOLVER.]KEY=VALUE`` (``example``: one such
+    option, shown in the help); read it with :func:`set_options`."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="[SOLVER.]KEY=VALUE",
+        help=f"a solver option (YAML value), e.g. {example}; without SOLVER. for every solver "
+        "(repeatable)",
+    )
+
+
+def set_options(
+    parser: argparse.ArgumentParser, pairs: Sequence[str], solvers: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """``--set`` ``pairs`` split among ``solvers`` (:func:`options_per_solver`); a mistake ends
+    in ``parser.error``: one line, exit 2."""
+    try:
+        return options_per_solver(parse_options(pairs, "--set"), solvers, "--set")
+    except UnknownNameError as exc:
+        parser.error(str(exc))
 
 
 def names_of(text: str, what: str) -> list[str]:
