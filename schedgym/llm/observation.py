@@ -201,9 +201,8 @@ class ServingObserver:
                     f"more than window={self.window} requests in the system at once "
                     f"({self.sim.instance.name}, t={self.sim.now:.1f} s): raise the window"
                 )
-            node = self.nrep + heapq.heappop(self.free_slots)
+            node = self.nrep + heapq.heappop(self.free_slots)  # a cleared row (see on_finish)
             self.node[j] = node
-            buf.node_features[node] = 0.0
             buf.num_nodes += 1
         buf.node_mask[node] = 1
         buf.node_features[node, 1] = 1.0
@@ -232,15 +231,16 @@ class ServingObserver:
             sim.arrival[done], sim.first_token[done], sim.finish[done], sim.output[done]
         )
         rows = self.node[done]
-        f = self.buffer.node_features
-        f[rows, 13] = np.log1p((sim.finish[done] - sim.arrival[done]) / TTFT_SLO_S)
-        f[rows, 17] = 1.0
-        f[rows, 18] = sim.generated[done] / TOKEN_SCALE
-        f[rows, 19] = np.log1p((sim.first_token[done] - sim.arrival[done]) / TTFT_SLO_S)
-        f[rows, 20] = 1.0
-        f[rows, 21] = met
-        f[rows, 22] = sim.preemptions[done]
-        if self.window is not None:  # finished requests leave the graph
+        if self.window is None:  # final features
+            f = self.buffer.node_features
+            f[rows, 13] = np.log1p((sim.finish[done] - sim.arrival[done]) / TTFT_SLO_S)
+            f[rows, 17] = 1.0
+            f[rows, 18] = sim.generated[done] / TOKEN_SCALE
+            f[rows, 19] = np.log1p((sim.first_token[done] - sim.arrival[done]) / TTFT_SLO_S)
+            f[rows, 20] = 1.0
+            f[rows, 21] = met
+            f[rows, 22] = sim.preemptions[done]
+        else:  # finished requests leave the graph: their rows and edges are cleared, slots freed
             buf = self.buffer
             routed = buf.edge_mask[rows - self.nrep] > 0
             buf.node_features[rows] = 0.0
