@@ -227,7 +227,7 @@ class Packer:
                     min_off,
                     total,
                     target,
-                    max(first_limit, limit >> (k + (SHARE_SHIFT - 1) * min(k, 1))),
+                    max(first_limit, limit if k == 0 else limit >> (k + SHARE_SHIFT - 1)),
                     deadline,
                     stats,
                     tables[strategy],
