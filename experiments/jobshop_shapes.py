@@ -58,12 +58,11 @@ def run(
     ``options`` per solver (e.g. ``{"ppo-gnn": {"checkpoint": ...}}``)."""
     cpsat = load_solver("jobshop", "cpsat")
     built = {} if construction == "non-delay" else {"construction": construction}
-    loaded = {
+    loaded = {  # a solver's own option wins over --construction
         name: load_solver(
             "jobshop",
             name,
-            **({} if name.startswith("cpsat") else built),
-            **(options or {}).get(name, {}),
+            **{**({} if name.startswith("cpsat") else built), **(options or {}).get(name, {})},
         )
         for name in solvers
     }
