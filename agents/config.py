@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_or
 
 import yaml
 
+from schedgym.core.solver import available_solvers
+
 if TYPE_CHECKING:
     from schedgym.core.problem import Problem
 
@@ -102,12 +104,14 @@ class ValidationConfig:
     (generator arguments; empty: the curriculum's first size), every ``every`` env steps.
     ``val_score`` is the mean ratio of the agent's objective to the problem's reference
     heuristic's, oriented so that lower is better and 1.0 ties the heuristic; the checkpoint with
-    the lowest ``val_score`` is kept."""
+    the lowest ``val_score`` is kept. ``reference`` names another registered solver of the
+    problem to compare with (default: the problem's ``training.reference_solver``)."""
 
     sizes: list[dict[str, Any]] = field(default_factory=list)
     num_instances: int = 16
     seed: int = 10_000
     every: int = 20_000
+    reference: str | None = None
 
 
 @dataclass
@@ -183,6 +187,9 @@ class TrainConfig:
                 raise ConfigError(f"{source}: {key} must be >= 1")
         if config.validation.every < 1 or config.validation.num_instances < 1:
             raise ConfigError(f"{source}: validation.every and num_instances must be >= 1")
+        reference = config.validation.reference
+        if reference is not None and reference not in available_solvers(problem.name):
+            raise ConfigError(f"{source}: validation.reference {reference!r} is not a solver")
         for where, sizes in (
             ("curriculum", config.curriculum.sizes),
             ("validation", config.validation.sizes),

@@ -45,10 +45,11 @@ def validation_instances(config: TrainConfig) -> tuple[list[Any], list[str]]:
 
 
 def reference_objectives(config: TrainConfig, instances: list[Any]) -> np.ndarray:
-    """The validated objective of the problem's reference heuristic on each instance."""
+    """The validated objective of the reference heuristic on each instance (the config's
+    ``validation.reference``, else the problem's)."""
     problem = config.problem
     assert problem.training is not None
-    name = problem.training.reference_solver
+    name = config.validation.reference or problem.training.reference_solver
     solver = load_solver(problem.name, name)
     values = []
     for instance in instances:

@@ -2,13 +2,13 @@
 
 For ``--instances`` workloads drawn from the config's first curriculum size (seeds ``--seed +
 k``, apart from validation's), each router of ``--routers`` routes the whole workload through the
-env (``least-loaded``: the smallest ``load`` feature, ``shortest-queue``: the smallest
-``outstanding`` feature, ``round-robin``: replicas in turn; the first two reproduce the solvers
-exactly, tested in ``tests/llm/test_route_features.py``); the one with the best SLO attainment
-(the first listed on ties) is the instance's label. A policy of the config's architecture is
-fitted to the labels by masked cross-entropy (decisions with one legal action skipped) and saved
-as a checkpoint for ``init_from:``. The llm solvers do not report env actions, so they cannot be
-``self_label.label_solvers``; this is that, once, before training.
+env (``least-loaded``, ``least-loaded-kv``, ``shortest-queue``: the smallest ``load``,
+``load_kv``, ``outstanding`` feature, which reproduces that solver exactly, tested in
+``tests/llm/test_route_features.py``; ``round-robin``: replicas in turn); the one with the best
+SLO attainment (the first listed on ties) is the instance's label. A policy of the config's
+architecture is fitted to the labels by masked cross-entropy (decisions with one legal action
+skipped) and saved as a checkpoint for ``init_from:``. The llm solvers do not report env
+actions, so they cannot be ``self_label.label_solvers``; this is that, once, before training.
 
 ``--labels rollout`` labels one step of policy improvement over least-loaded instead: along
 least-loaded's own trajectory, wherever shortest-queue would pick another replica, that replica
@@ -33,12 +33,27 @@ import torch
 from schedgym.agents.checkpoint import atomic_save, make_payload
 from schedgym.agents.config import TrainConfig
 from schedgym.agents.envs import make_env
-from schedgym.agents.graph_batch import stack_observations
+from schedgym.agents.graph_batch import pad_observations
 from schedgym.agents.policy import build_policy
 from schedgym.agents.self_label import cross_entropy_step
 from schedgym.llm.observation import NODE_FEATURES
 
-ROUTERS = ("least-loaded", "shortest-queue", "round-robin")
+ROUTERS = ("least-loaded", "least-loaded-kv", "shortest-queue", "round-robin")
+#: The feature each router takes the smallest of (round-robin: none).
+MEASURES = {"least-loaded": "load", "least-loaded-kv": "load_kv", "shortest-queue": "outstanding"}
+
+
+def trimmed(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A copy of ``obs`` cut after its last real node and edge (a window's graph is mostly
+    padding; :func:`~schedgym.agents.graph_batch.pad_observations` pads a batch back)."""
+    nodes = int(np.flatnonzero(obs["node_mask"])[-1]) + 1 if obs["node_mask"].any() else 1
+    edges = int(np.flatnonzero(obs["edge_mask"])[-1]) + 1 if obs["edge_mask"].any() else 1
+    cut = dict(obs)
+    cut["node_features"] = obs["node_features"][:nodes]
+    cut["node_mask"] = obs["node_mask"][:nodes]
+    cut["edge_index"] = obs["edge_index"][:, :edges]
+    cut["edge_mask"] = obs["edge_mask"][:edges]
+    return {k: np.array(v, copy=True) for k, v in cut.items()}
 
 
 def route(
@@ -47,7 +62,7 @@ def route(
     """Observations (decisions with a choice), actions and SLO attainment of ``router``."""
     obs, _ = env.reset(seed=0, options={"instance": instance})
     nrep = instance.num_replicas
-    column = {"least-loaded": "load", "shortest-queue": "outstanding"}.get(router)
+    column = MEASURES.get(router)
     observations: list[dict[str, np.ndarray]] = []
     actions: list[int] = []
     done, step, info = False, 0, {}
@@ -60,7 +75,7 @@ def route(
             feature = obs["node_features"][:nrep, NODE_FEATURES.index(column)]
             action = int(np.argmin(np.where(legal, feature, np.inf)))
         if obs["action_mask"].sum() > 1:
-            observations.append({k: np.array(v, copy=True) for k, v in obs.items()})
+            observations.append(trimmed(obs))
             actions.append(action)
         obs, _, done, _, info = env.step(action)
         step += 1
@@ -98,7 +113,7 @@ def rollout_labels(env: Any, instance: Any) -> tuple[list[dict[str, np.ndarray]]
             if value > base + 1e-9:
                 label, improved = other, improved + 1
         if obs["action_mask"].sum() > 1:
-            observations.append({k: np.array(v, copy=True) for k, v in obs.items()})
+            observations.append(trimmed(obs))
             actions.append(label)
         obs, _, done, _, _ = env.step(action)
     return observations, actions, improved
@@ -156,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         losses, accuracies = [], []
         for start in range(0, len(order), args.batch_size):
             chunk = order[start : start + args.batch_size]
-            batch = stack_observations([observations[i] for i in chunk])
+            batch = pad_observations([observations[i] for i in chunk])
             loss, accuracy = cross_entropy_step(policy, batch, labels[chunk], 1.0)
             losses.append(loss)
             accuracies.append(accuracy)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ import numpy as np
 
 from schedgym.core.solver import Budget, load_solver
 from schedgym.llm.generator import ServingGenerator
-from schedgym.llm.instance import ServingInstance
+from schedgym.llm.hardware import ReplicaType, gpu_type
+from schedgym.llm.instance import Cluster, ServingInstance
 from schedgym.llm.validate import validate_schedule
 
 DEFAULT_SOLVERS = ("least-loaded", "shortest-queue", "round-robin", "ppo-gnn")
@@ -46,17 +48,31 @@ FIELDS = (
 
 
 def instances(
-    rate: float, count: int, num_requests: int, num_replicas: int, seed: int
+    rate: float,
+    count: int,
+    num_requests: int,
+    num_replicas: int,
+    seed: int,
+    gpus: Sequence[str] | None = None,
 ) -> list[ServingInstance]:
-    """The held-out workloads of one load level."""
+    """The held-out workloads of one load level; ``gpus`` (one GPU type per replica) replaces
+    the all-A100 pool by that one, with the same traffic (the same seed, the same requests)."""
+    if gpus is not None:
+        num_replicas = len(gpus)
     generator = ServingGenerator(
         num_requests=num_requests, num_replicas=num_replicas, rate_per_replica=rate
     )
     drawn = [generator.sample(np.random.default_rng(seed + k)) for k in range(count)]
-    return [  # names made unique: the generator's name holds only the size and the rate
-        ServingInstance(inst.workload, inst.cluster, name=f"{inst.name}-seed{seed + k}")
-        for k, inst in enumerate(drawn)
-    ]
+    result = []
+    for k, inst in enumerate(drawn):
+        cluster, name = inst.cluster, inst.name
+        if gpus is not None:
+            model = inst.cluster.replicas[0].model
+            cluster = Cluster(tuple(ReplicaType(model, gpu_type(g), 1) for g in gpus))
+            name = name.replace("@a100", "@" + "+".join(gpus))
+        # names made unique: the generator's name holds only the size and the rate
+        result.append(ServingInstance(inst.workload, cluster, name=f"{name}-seed{seed + k}"))
+    return result
 
 
 def evaluate(
@@ -145,6 +161,12 @@ def main(argv: list[str] | None = None) -> None:
         "overrides --num-requests, e.g. 3600 for an hour",
     )
     parser.add_argument("--num-replicas", type=int, default=4)
+    parser.add_argument(
+        "--gpus",
+        default=None,
+        help="the pool, one GPU type per replica (e.g. h100,h100,a100,a100); overrides "
+        "--num-replicas (default: that many A100s)",
+    )
     parser.add_argument("--seed", type=int, default=777_000)
     parser.add_argument("--solvers", default=",".join(DEFAULT_SOLVERS))
     parser.add_argument("--checkpoint", default=None, help="ppo-gnn checkpoint (default: shipped)")
@@ -155,13 +177,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--csv", type=Path, default=Path("experiments/results/llm_route_eval.csv"))
     args = parser.parse_args(argv)
 
+    gpus = args.gpus.split(",") if args.gpus else None
+    replicas = len(gpus) if gpus else args.num_replicas
+
     def size(rate: float) -> int:
         if args.duration is None:
             return int(args.num_requests)
-        return max(1, round(args.duration * rate * args.num_replicas))
+        return max(1, round(args.duration * rate * replicas))
 
     levels = {
-        rate: instances(rate, args.instances, size(rate), args.num_replicas, args.seed)
+        rate: instances(rate, args.instances, size(rate), replicas, args.seed, gpus)
         for rate in args.rates
     }
     rows = evaluate(args.solvers.split(","), levels, args.checkpoint, args.samples, args.window)

@@ -4,6 +4,9 @@
 - :class:`LeastLoaded`: the replica with the fewest outstanding tokens (prompt + output of its
   unfinished requests) per unit of compute (peak FLOP/s of its GPUs), so a heterogeneous pool
   sends more to its faster replicas.
+- :class:`LeastLoadedKV`: the replica with the fewest outstanding tokens per KV-cache block,
+  so a heterogeneous pool sends more to the replicas that can hold more requests at once
+  (decoding is bound by memory: a replica runs as many requests as its KV cache holds).
 - :class:`ShortestQueue`: the replica with the fewest unfinished requests.
 
 Ties go to the lowest replica index.
@@ -43,6 +46,22 @@ class LeastLoaded:
             rep = sim.replicas[r]
             speed = rep.cost.replica.gpu.peak_flops * rep.cost.replica.tp
             return rep.outstanding_tokens / speed
+
+        return min(range(len(sim.replicas)), key=load)
+
+
+@dataclass
+class LeastLoadedKV:
+    """Fewest outstanding tokens per KV-cache block."""
+
+    name: str = "least-loaded-kv"
+
+    def route(self, sim: Simulator, request: int) -> int:
+        """The replica with the fewest outstanding tokens per KV-cache block."""
+
+        def load(r: int) -> float:
+            rep = sim.replicas[r]
+            return rep.outstanding_tokens / rep.total_blocks
 
         return min(range(len(sim.replicas)), key=load)
 

@@ -4,6 +4,7 @@ a batch policy, simulated over the whole workload, the schedule validated.
 ==================  ==========================================================================
 ``round-robin``     replicas in turn; vLLM batching
 ``least-loaded``    fewest outstanding tokens per unit of compute; vLLM batching
+``least-loaded-kv`` fewest outstanding tokens per KV-cache block; vLLM batching
 ``shortest-queue``  fewest unfinished requests; vLLM batching
 ``sarathi``         least-loaded routing; Sarathi-Serve chunked prefill (512-token budget)
 ``vllm``            vLLM: FCFS continuous batching (prefills first), least-loaded routing
@@ -28,7 +29,7 @@ import dataclasses
 from typing import Any
 
 from schedgym.baselines.llm.policies import VLLM, OrcaReserved, Sarathi
-from schedgym.baselines.llm.routers import LeastLoaded, RoundRobin, ShortestQueue
+from schedgym.baselines.llm.routers import LeastLoaded, LeastLoadedKV, RoundRobin, ShortestQueue
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.llm.disaggregation import simulate_disaggregated
 from schedgym.llm.instance import ServingInstance
@@ -103,6 +104,16 @@ class LeastLoadedVLLM(ServingSolver):
     """Least-loaded routing, vLLM batching."""
 
     name = "least-loaded"
+
+
+class LeastLoadedKVVLLM(ServingSolver):
+    """Least-loaded routing by KV-cache capacity (not compute), vLLM batching."""
+
+    name = "least-loaded-kv"
+
+    def router(self) -> Router:
+        """Fewest outstanding tokens per KV-cache block."""
+        return LeastLoadedKV()
 
 
 class ShortestQueueVLLM(ServingSolver):

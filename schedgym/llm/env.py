@@ -31,7 +31,7 @@ Action
     is routed when it arrives, as the routers do).
 Observation
     Dict of fixed-shape arrays in the padded-graph convention (``schedgym.core.graph_obs``): the
-    replica-and-request graph of :mod:`schedgym.llm.observation` (27 node features, 9 global
+    replica-and-request graph of :mod:`schedgym.llm.observation` (29 node features, 9 global
     ones, one edge per routed request), padded to ``max_replicas + max_requests`` nodes
     (``max_replicas + window`` with a ``window``);
     ``action_node`` points each routing action at its replica's node, "wait" at -1.
@@ -292,6 +292,14 @@ class LLMServingEnv(gym.Env):
         if isinstance(sim, BatchDecisionSimulator) and sim.asking:
             mask[0] = bool(sim.replicas[sim.asking[0]].decoding)
         return mask
+
+    @property
+    def current_request(self) -> int | None:
+        """The request the next action routes (route mode; ``None`` in batch mode or at the
+        end): a router can be asked about it on :attr:`sim`."""
+        if isinstance(self._sim, BatchDecisionSimulator) or not self._ask:
+            return None
+        return self._ask[0]
 
     def _wait_legal(self) -> bool:
         if not self.wait:

@@ -16,11 +16,12 @@ requests in the system at once is an error. Requests' output lengths are not obs
 router does not know them); prompts, progress and token times are. The exception is each
 replica's ``load``: the least-loaded router's own measure (outstanding prompt + output tokens per
 unit of compute), which sums the output lengths of the replica's unfinished requests as that
-baseline does, so the baseline is one linear map of the features away.
+baseline does, so the baseline is one linear map of the features away; likewise ``load_kv``
+(the same tokens per KV-cache block: least-loaded-kv's measure).
 
 Times are divided by the SLO targets (TTFT 2 s, time per output token 0.1 s), token counts by
 :data:`TOKEN_SCALE`, queue lengths by :data:`QUEUE_SCALE`. The replicas' queue, backlog and
-load features (6-9, 23, 24) and the requests' ``age`` and ``ttft`` (13, 19) grow without bound
+load features (6-9, 23, 24, 27) and the requests' ``age`` and ``ttft`` (13, 19) grow without bound
 on an overloaded pool, so they are ``log1p`` of those ratios (same order, slow growth): a network
 trained on moderate loads met values 10x its training range there and extrapolated into
 sending every request to the most loaded replica. Node features (``NODE_FEATURES``;
@@ -60,6 +61,10 @@ replica columns are 0 on request nodes and the other way round):
                            choice, lowest index on ties), at a routing decision
 26   ``shortest_queue``    replica: 1 on the legal replica of fewest unfinished requests
                            (shortest-queue's choice), at a routing decision
+27   ``load_kv``           replica: log1p(unfinished requests' prompt + output tokens /
+                           (LOAD_SCALE x its ``kv_capacity``)): least-loaded-kv's measure
+28   ``least_loaded_kv``   replica: 1 on the legal replica of smallest ``load_kv``
+                           (least-loaded-kv's choice), at a routing decision
 ===  ====================  ==================================================================
 
 Actions and ``action_node``: action ``r`` (route to replica ``r``) points to node ``r``; "wait"
@@ -111,6 +116,8 @@ NODE_FEATURES = (
     "outstanding",
     "least_loaded",
     "shortest_queue",
+    "load_kv",
+    "least_loaded_kv",
 )
 GLOBAL_FEATURES = (
     "arrived",
@@ -178,7 +185,8 @@ class ServingObserver:
         self.compute = compute / compute.max()
         f[: self.nrep, 2] = self.compute
         f[: self.nrep, 3] = band / band.max()
-        f[: self.nrep, 4] = self.blocks / self.blocks.max()
+        self.kv_share = self.blocks / self.blocks.max()
+        f[: self.nrep, 4] = self.kv_share
         self.active = np.zeros(0, dtype=np.int64)  # routed, unfinished requests
         self.arrived = self.routed = self.finished = self.good = 0
         self._current = -1
@@ -278,6 +286,7 @@ class ServingObserver:
             row[9] = np.log1p(max(busy, 0.0))
             row[23] = np.log1p(rep.outstanding_tokens / (LOAD_SCALE * self.compute[r]))
             row[24] = np.log1p(rep.outstanding_requests / QUEUE_SCALE)
+            row[27] = np.log1p(rep.outstanding_tokens / (LOAD_SCALE * self.kv_share[r]))
         a = self.active
         if len(a):
             rows = self.node[a]
@@ -298,7 +307,7 @@ class ServingObserver:
         g[0], g[1], g[2] = self.arrived / self.n, self.routed / self.n, self.finished / self.n
         g[3] = self.good / self.finished if self.finished else 0.0
         g[4] = len(held) / QUEUE_SCALE
-        f[:nrep, 10] = f[:nrep, 11] = f[:nrep, 25] = f[:nrep, 26] = 0.0
+        f[:nrep, 10] = f[:nrep, 11] = f[:nrep, 25] = f[:nrep, 26] = f[:nrep, 28] = 0.0
         self._current = -1 if current is None else current
         if current is None:
             return
@@ -310,7 +319,7 @@ class ServingObserver:
             f[r, 10] = seconds / TTFT_SLO_S
         f[:nrep, 11] = legal
         if legal.any():
-            for column, measure in ((25, f[:nrep, 23]), (26, f[:nrep, 24])):
+            for column, measure in ((25, f[:nrep, 23]), (26, f[:nrep, 24]), (28, f[:nrep, 27])):
                 f[int(np.argmin(np.where(legal, measure, np.inf))), column] = 1.0
         f[self.node[current], 14] = 1.0
         g[5] = float(wait_legal)

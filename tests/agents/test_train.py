@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -188,7 +189,29 @@ def test_config_errors_name_the_field(tmp_path: Path) -> None:
     bad.write_text("curriculum:\n  sizes: [{num_jobz: 3}]\n")
     with pytest.raises(ConfigError, match=r"curriculum\.sizes"):
         TrainConfig.from_yaml(bad)
+    bad.write_text("validation:\n  reference: no-such-rule\n")
+    with pytest.raises(ConfigError, match=r"validation\.reference"):
+        TrainConfig.from_yaml(bad)
     assert main([str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_validation_reference_overrides_the_problem_heuristic(tmp_path: Path) -> None:
+    from schedgym.agents.validation import reference_objectives, validation_instances
+
+    config = TrainConfig.from_dict(
+        {
+            "env_id": "schedgym/JobShop-v0",
+            "curriculum": {"sizes": [{"num_jobs": 4, "num_machines": 3}]},
+            "validation": {"num_instances": 3, "reference": "fifo"},
+        }
+    )
+    instances, _ = validation_instances(config)
+    fifo = reference_objectives(config, instances)
+    config.validation.reference = None
+    default = reference_objectives(config, instances)  # the problem's own rule
+    assert config.problem.training is not None
+    assert config.problem.training.reference_solver != "fifo"
+    assert len(fifo) == len(default) == 3 and not np.array_equal(fifo, default)
 
 
 def test_every_shipped_config_parses() -> None:

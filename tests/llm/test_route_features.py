@@ -37,7 +37,8 @@ def _greedy_on(feature: str, instance: ServingInstance, wait: bool) -> float:
 
 
 @pytest.mark.parametrize(
-    ("feature", "solver"), [("load", "least-loaded"), ("outstanding", "shortest-queue")]
+    ("feature", "solver"),
+    [("load", "least-loaded"), ("outstanding", "shortest-queue"), ("load_kv", "least-loaded-kv")],
 )
 def test_argmin_feature_is_the_router(feature: str, solver: str) -> None:
     instance = _instance()
@@ -55,7 +56,12 @@ def test_wait_false_masks_waiting() -> None:
 
 
 @pytest.mark.parametrize(
-    ("flag", "solver"), [("least_loaded", "least-loaded"), ("shortest_queue", "shortest-queue")]
+    ("flag", "solver"),
+    [
+        ("least_loaded", "least-loaded"),
+        ("shortest_queue", "shortest-queue"),
+        ("least_loaded_kv", "least-loaded-kv"),
+    ],
 )
 def test_choice_flags_are_the_router(flag: str, solver: str) -> None:
     instance = _instance(5)
