@@ -123,8 +123,10 @@ class PPOGNNSampleSolver(PPOGNNSolver):
     the budget has no time limit); a number caps the samples. Batches of up to ``batch``
     rollouts run in lockstep; each batch is sized to what the remaining time holds, from the
     measured time per rollout (the greedy rollout's at first, an upper bound), so small budgets
-    and large instances still get samples. Without a binding time limit the result is fixed by
-    the seed; when the time limit binds, how many samples fit depends on the machine.
+    and large instances still get samples; no batch starts when the time left is shorter than
+    the greedy rollout took (a lockstep batch lasts at least that long). Without a binding time
+    limit the result is fixed by the seed; when the time limit binds, how many samples fit
+    depends on the machine.
     """
 
     name = "ppo-gnn-sample"
@@ -157,13 +159,14 @@ class PPOGNNSampleSolver(PPOGNNSolver):
             envs, values = self._run(instance, policy_chooser(self.policy), 1, budget.seed)
             best_env, best = envs[0], float(values[0])
             per_rollout = max(watch.now(), 1e-6)  # lockstep batches cost less per rollout
+            single = per_rollout  # a batch of any size lasts at least one rollout's steps
             done = 0
             while done < wanted:
                 count = min(self.batch, wanted - done)
                 if deadline is not None:
                     room = 0.8 * (deadline - time.perf_counter())  # margin: batches vary
                     count = min(count, int(room / per_rollout))
-                    if count < 1:
+                    if count < 1 or room < single:
                         break
                 started = time.perf_counter()
                 envs, values = self._run(instance, sampler, count, budget.seed)

@@ -12,7 +12,7 @@ modelled time to ``--reference``'s (default ``xla-greedy``), how many instances 
 the reference on, and the mean wall time::
 
     OMP_NUM_THREADS=1 .venv/bin/python -m schedgym.experiments.memory_generalization \\
-        --instances 40 --buffers 60-120 --time-limit 1 --csv memory_generalization.csv
+        --instances 40 --buffers 120-360 --time-limit 1 --csv memory_generalization.csv
 
 ``--time-limit`` is the budget of every solve (the sampling agent ``ppo-gnn-sample`` samples
 until it is spent; the greedy ones ignore it; ``0``: no limit). ``--set SOLVER.KEY=VALUE`` passes
@@ -47,8 +47,8 @@ from schedgym.memory.instance import MemoryInstance
 from schedgym.problems import get_problem
 
 MEMORY = get_problem("memory")
-TRAINING_BUFFERS = (20, 40)
-"""Buffer counts the shipped agent was trained on (``experiments/configs/memory_ppo.yaml``)."""
+TRAINING_BUFFERS = (40, 120)
+"""Buffer counts the shipped agent was trained on (``experiments/configs/memory_bc.yaml``)."""
 
 
 WARM_UP_SEED = 1_000_000
@@ -66,8 +66,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=40, help="instances (default 40)")
-    parser.add_argument("--buffers", type=size_range, default=(60, 120),
-                        help="buffers per instance, N or LOW-HIGH (default 60-120)")  # fmt: skip
+    parser.add_argument("--buffers", type=size_range, default=(120, 360),
+                        help="buffers per instance, N or LOW-HIGH (default 120-360)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, help="seed of the first instance")
     parser.add_argument("--solvers", default="xla-greedy,ppo-gnn,ppo-gnn-sample",
                         help="comma-separated memory solver names")  # fmt: skip

@@ -18,7 +18,7 @@ Action
     "slow".
 Observation
     Dict of fixed-shape arrays in the padded-graph convention (``schedgym.core.graph_obs``): the
-    buffer graph of :mod:`schedgym.memory.observation` (20 node features, 8 global ones, overlap
+    buffer graph of :mod:`schedgym.memory.observation` (22 node features, 12 global ones, overlap
     edges capped at ``max_degree`` per buffer), padded to ``max_buffers`` nodes. ``action_node``
     points each candidate at the placed buffer it rests on (offset 0: the current buffer), "slow"
     at -1.
@@ -282,6 +282,17 @@ class MemoryMappingEnv(gym.Env):
         if self._state is None:
             raise RuntimeError("call reset() first")
         return self._state
+
+    @property
+    def current_buffer(self) -> int | None:
+        """The buffer the next step decides (``None`` once every buffer is decided)."""
+        return int(self._current) if self._pos < self.instance.num_buffers else None
+
+    @property
+    def candidate_offsets(self) -> np.ndarray:
+        """Offsets of the current buffer's candidates: action ``k`` puts it at
+        ``candidate_offsets[k]`` (empty once every buffer is decided); a copy."""
+        return self._offsets.copy()
 
     def mapping(self, solver: str = "", status: str = "feasible") -> MemoryMapping:
         """The mapping so far (undecided buffers count as slow memory)."""

@@ -34,6 +34,10 @@ Sizes and addresses are divided by the capacity, times by the horizon. Node feat
                              (the unbounded top gap: up to the capacity; may be negative)
 18   ``cand_peak_increase``  how much that placement raises the peak
 19   ``cand_over``           1 if that placement ends above the capacity
+20   ``cand_best_fit``       1 for the candidate with the least slack (feature 17; the lowest
+                             offset on ties): best fit's choice
+21   ``density``             benefit / (size x length): time saved per byte and step in fast
+                             memory, / the largest such value
 ===  ======================  ================================================================
 
 Actions and ``action_node``: candidate ``k`` points to the placed buffer whose top is its offset,
@@ -44,7 +48,14 @@ Every legal action except "slow" thus has its own node, which carries that place
 Global features (``GLOBAL_FEATURES``): fraction of buffers decided, current peak / capacity,
 current time estimate / all-slow time (``assign``; 0 for ``pack``), current buffer's size /
 capacity and length / horizon, share of actions legal, 1 for ``assign``, peak live load /
-capacity.
+capacity, then over the current buffer's live range: the highest load of the buffers placed in
+fast memory (``fast_load``) and that plus the undecided buffers with a benefit, the current one
+included (``demand``), both / capacity; then, with *rivals* the undecided buffers with a benefit
+whose live range overlaps the current one's and whose ``density`` is higher: the highest load of
+the fast buffers, the current one and the rivals over the current range / capacity
+(``rival_load``: above 1, placing the current buffer may crowd them out), and the rivals' share
+of the benefit, theirs / (theirs + the current buffer's) (``rival_benefit``). All four are 0
+once the episode is over.
 """
 
 from __future__ import annotations
@@ -76,6 +87,8 @@ NODE_FEATURES = (
     "cand_slack",
     "cand_peak_increase",
     "cand_over",
+    "cand_best_fit",
+    "density",
 )
 GLOBAL_FEATURES = (
     "progress",
@@ -86,8 +99,12 @@ GLOBAL_FEATURES = (
     "legal_share",
     "assign",
     "max_load",
+    "fast_load",
+    "demand",
+    "rival_load",
+    "rival_benefit",
 )
-_CAND = slice(15, 20)
+_CAND = slice(15, 21)
 
 
 def observation_space(max_buffers: int, max_candidates: int, max_degree: int) -> spaces.Dict:
@@ -179,6 +196,15 @@ class MemoryObserver:
         hi = np.searchsorted(times, instance.ends)
         f[:, 7] = [load[a:b].max() / self.cap for a, b in zip(lo, hi, strict=True)]
         f[:, 8] = rank / n
+        density = benefit / (instance.sizes * np.maximum(instance.ends - instance.starts, 1))
+        f[:, 21] = density / density.max() if density.max() > 0 else 0.0
+        self.lo, self.hi = lo, hi
+        self.benefit, self.density = benefit, density
+        segment = np.arange(len(times))
+        self.live = (segment >= lo[:, None]) & (segment < hi[:, None])  # (n, segments)
+        self.wanted = benefit > 0  # undecided buffers with a benefit
+        self.fast_profile = np.zeros(len(times), dtype=np.int64)  # fast bytes per segment
+        self.pending = np.where(self.wanted, instance.sizes, 0) @ self.live  # wanted bytes
         edges = overlap_edges(instance, rank, self.max_degree)
         buf.set_edges(edges[0], edges[1])
         g = buf.global_features
@@ -189,9 +215,13 @@ class MemoryObserver:
     def on_place(self, i: int, offset: int | None) -> None:
         """Buffer ``i`` decided: fast at ``offset``, or slow for ``None``."""
         f = self.f
+        if self.wanted[i]:
+            self.pending[self.lo[i] : self.hi[i]] -= self.sizes[i]
+            self.wanted[i] = False
         if offset is None:
             f[i, 10] = 1.0
         else:
+            self.fast_profile[self.lo[i] : self.hi[i]] += self.sizes[i]
             f[i, 9] = 1.0
             f[i, 11] = offset / self.cap
             f[i, 12] = (offset + self.sizes[i]) / self.cap
@@ -219,6 +249,7 @@ class MemoryObserver:
         if current is None:
             f[:, 14] = 0.0
             g[3] = g[4] = g[5] = 0.0
+            g[8:12] = 0.0
             self._marked = np.zeros(0, dtype=np.int64)
             return
         size = int(self.sizes[current])
@@ -231,6 +262,8 @@ class MemoryObserver:
         f[nodes, 17] = slack / self.cap
         f[nodes, 18] = np.maximum(tops - peak, 0) / self.cap
         f[nodes, 19] = tops > self.cap
+        if count:
+            f[nodes[int(np.argmin(slack))], 20] = 1.0
         self._marked = nodes
         buf.action_mask[:count] = 1
         buf.action_node[:count] = nodes
@@ -238,3 +271,15 @@ class MemoryObserver:
         g[3] = size / self.cap
         g[4] = (self.ends[current] - self.starts[current]) / self.horizon
         g[5] = (count + int(slow_legal)) / (self.max_candidates + 1)
+        span = slice(self.lo[current], self.hi[current])
+        g[8] = self.fast_profile[span].max() / self.cap
+        g[9] = (self.fast_profile[span] + self.pending[span]).max() / self.cap
+        rivals = self.wanted & (f[:, 14] > 0) & (self.density > self.density[current])
+        rivals[current] = False
+        load = self.fast_profile[span] + size
+        if rivals.any():
+            load = load + self.sizes[rivals] @ self.live[rivals, span]
+        g[10] = load.max() / self.cap
+        theirs = float(self.benefit[rivals].sum())
+        total = theirs + float(self.benefit[current])
+        g[11] = theirs / total if total > 0 else 0.0

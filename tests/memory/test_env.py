@@ -207,3 +207,30 @@ def test_csv_file_with_capacity_option(tmp_path: Path) -> None:
     total, info, _ = _rollout(env, seed=0, action_seed=0)
     assert env.instance.capacity == 8 and env.instance.num_buffers == 4
     assert total == pytest.approx(-info["peak"] / 8)
+
+
+def test_best_fit_flag_and_load_features_follow_the_greedy() -> None:
+    """``cand_best_fit`` marks best fit's candidate; ``fast_load`` and ``demand`` track the
+    placed and the still-wanted bytes over the current buffer's range; the public accessors."""
+    from schedgym.memory.observation import GLOBAL_FEATURES
+
+    env = MemoryMappingEnv("assign-09", order="benefit")
+    obs, _ = env.reset(seed=0)
+    flag, dens = NODE_FEATURES.index("cand_best_fit"), NODE_FEATURES.index("density")
+    fast, demand = GLOBAL_FEATURES.index("fast_load"), GLOBAL_FEATURES.index("demand")
+    assert obs["node_features"][:, dens].max() == pytest.approx(1.0)
+    assert obs["global_features"][fast] == 0 and obs["global_features"][demand] > 0
+    while (i := env.current_buffer) is not None:
+        best = env.state.best_fit(i)
+        g = obs["global_features"]
+        assert 0 <= g[fast] <= 1 + 1e-6 and g[demand] >= g[fast] - 1e-6
+        if best is None:
+            action = env.max_candidates
+        else:
+            action = int(np.flatnonzero(env.candidate_offsets == best)[0])
+            node = int(obs["action_node"][action])
+            assert obs["node_features"][node, flag] == 1
+            assert obs["node_features"][:, flag].sum() == 1
+        obs, _, terminated, _, _ = env.step(action)
+    assert terminated and len(env.candidate_offsets) == 0
+    assert obs["global_features"][fast] == obs["global_features"][demand] == 0
