@@ -54,14 +54,20 @@ def cross_entropy_step(
     batch: dict[str, np.ndarray],
     actions: np.ndarray,
     max_grad_norm: float,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, float]:
-    """One gradient step of masked cross-entropy towards ``actions``; (loss, accuracy)."""
+    """One gradient step of masked cross-entropy towards ``actions`` (each decision weighted by
+    ``weights`` when given: the weighted mean); (loss, accuracy)."""
     tensors = obs_to_tensors(batch)
     logits = policy.action_logits(tensors)
     legal = policy.legal_mask(tensors, logits)
     logits = logits.masked_fill(~legal, -1e9)
     target = torch.as_tensor(actions, dtype=torch.long)
-    loss = F.cross_entropy(logits, target)
+    if weights is None:
+        loss = F.cross_entropy(logits, target)
+    else:
+        w = torch.as_tensor(weights, dtype=torch.float32)
+        loss = (F.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum()
     policy.optimizer.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(policy.parameters(), max_grad_norm)

@@ -57,6 +57,7 @@ from schedgym.agents.envs import make_env
 from schedgym.agents.graph_batch import stack_observations
 from schedgym.agents.policy import GraphPointerPolicy, build_policy
 from schedgym.agents.rollout import policy_chooser, run_episodes
+from schedgym.agents.self_label import cross_entropy_step
 from schedgym.baselines.memory.cpsat import MemoryCPSAT
 from schedgym.baselines.memory.heuristics import XlaGreedy
 from schedgym.core.seeding import make_rng
@@ -240,7 +241,7 @@ def fit_epoch(
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         batch = stack_observations([observations[i] for i in chunk])
-        loss, accuracy = weighted_step(policy, batch, labels[chunk], weights[chunk], 1.0)
+        loss, accuracy = cross_entropy_step(policy, batch, labels[chunk], 1.0, weights[chunk])
         losses.append(loss)
         accuracies.append(accuracy)
     policy.set_training_mode(False)
@@ -259,30 +260,6 @@ def evaluate(policy: GraphPointerPolicy, config: TrainConfig, instances: list[An
         CostModel(inst).modelled_time(XlaGreedy().offsets(inst) >= 0) for inst in instances
     ]
     return float(np.mean(episodes.worst_is("min") / np.array(reference)))
-
-
-def weighted_step(
-    policy: GraphPointerPolicy,
-    batch: dict[str, np.ndarray],
-    labels: np.ndarray,
-    weights: np.ndarray,
-    max_grad_norm: float,
-) -> tuple[float, float]:
-    """One masked cross-entropy step with per-decision ``weights``; (loss, accuracy)."""
-    from schedgym.agents.graph_batch import obs_to_tensors
-
-    tensors = obs_to_tensors(batch)
-    logits = policy.action_logits(tensors)
-    legal = policy.legal_mask(tensors, logits)
-    logits = logits.masked_fill(~legal, -1e9)
-    target = torch.as_tensor(labels, dtype=torch.long)
-    w = torch.as_tensor(weights, dtype=torch.float32)
-    loss = (torch.nn.functional.cross_entropy(logits, target, reduction="none") * w).sum() / w.sum()
-    policy.optimizer.zero_grad()
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(policy.parameters(), max_grad_norm)
-    policy.optimizer.step()
-    return float(loss.detach()), float((logits.argmax(dim=-1) == target).float().mean())
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
