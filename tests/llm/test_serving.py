@@ -21,6 +21,7 @@ from schedgym.llm.instance import Cluster, ServingInstance, Workload
 from schedgym.llm.schedule import ServingSchedule, read_schedule, write_schedule
 from schedgym.llm.simulator import simulate
 from schedgym.llm.validate import validate_schedule
+from tests.llm.schedules import without_last_step
 
 
 def test_shipped_traces_read_and_round_trip(conv: Workload, tmp_path: Path) -> None:
@@ -124,16 +125,7 @@ def test_broken_schedules_are_refused(small: ServingInstance) -> None:
     chunk = s.member_prefill.copy()
     chunk[np.flatnonzero(chunk > 0)[0]] += 100_000
     cases["runs past its prompt"] = _broken(s, member_prefill=chunk)
-    last = s.num_steps - 1
-    cases["gets"] = _broken(
-        s,
-        step_replica=s.step_replica[:last],
-        step_start=s.step_start[:last],
-        step_end=s.step_end[:last],
-        step_repeat=s.step_repeat[:last],
-        member_ptr=s.member_ptr[: last + 1],
-        preempt_ptr=s.preempt_ptr[: last + 1],
-    )
+    cases["gets"] = without_last_step(s)
     for message, broken in cases.items():
         with pytest.raises(InvalidScheduleError, match=message):
             validate_schedule(small, broken)

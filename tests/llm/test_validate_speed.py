@@ -23,6 +23,7 @@ from schedgym.llm.instance import INTERCONNECT_BYTES_PER_S, Cluster, ServingInst
 from schedgym.llm.schedule import TRANSFER_ARRAYS, ServingSchedule
 from schedgym.llm.simulator import simulate
 from schedgym.llm.validate import _replay, summarize, validate_schedule
+from tests.llm.schedules import without_last_step
 
 LINK = INTERCONNECT_BYTES_PER_S
 
@@ -122,7 +123,6 @@ def _step_breakages(s: ServingSchedule, replicas: int) -> dict[str, ServingSched
     route = s.request_replica
     later = int(np.flatnonzero(s.step_replica == s.step_replica[0])[1])
     other = int(np.flatnonzero(s.request_replica != s.step_replica[decode])[0])
-    last = s.num_steps - 1
     ptr = s.preempt_ptr.copy()
     ptr[decode + 1 :] += 1
     return {
@@ -141,15 +141,7 @@ def _step_breakages(s: ServingSchedule, replicas: int) -> dict[str, ServingSched
             preempt_ptr=ptr,
             preempt_request=np.insert(s.preempt_request, s.preempt_ptr[decode + 1], other),
         ),
-        "gets": dataclasses.replace(
-            s,
-            step_replica=s.step_replica[:last],
-            step_start=s.step_start[:last],
-            step_end=s.step_end[:last],
-            step_repeat=s.step_repeat[:last],
-            member_ptr=s.member_ptr[: last + 1],
-            preempt_ptr=s.preempt_ptr[: last + 1],
-        ),
+        "gets": without_last_step(s),
     }
 
 
