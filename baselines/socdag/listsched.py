@@ -21,6 +21,7 @@ PE is the first idle gap after its input data has arrived there that fits it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,21 @@ class HEFT(ListScheduler):
         rank = upward_rank(instance, self.convention)
         for task in np.argsort(priority_order(rank, instance)):
             sim.assign(int(task), eft_choice(sim, int(task)))
+
+    def solve(
+        self,
+        instance: SoCDAGInstance,
+        budget: Budget = Budget(),  # noqa: B008 (frozen, immutable)
+    ) -> SolveResult[SoCDAGSchedule]:
+        """HEFT's schedule; with the paper's convention and insertion (``SoCDAG-v0``'s static
+        decision order and placement), ``info["actions"]`` holds its PEs in the env's order, so
+        that replaying them through the env rebuilds this schedule (self-labelling candidates)."""
+        result = super().solve(instance, budget)
+        if result.schedule is None or self.convention != "paper" or not self.insertion:
+            return result
+        order = np.argsort(priority_order(upward_rank(instance), instance))
+        pes = result.schedule.assignment(instance.num_tasks)[order]
+        return replace(result, info={**result.info, "actions": tuple(int(p) for p in pes)})
 
 
 def _best_ready(sim: SoCSimulator, priority: np.ndarray, topo_pos: np.ndarray) -> int:

@@ -36,6 +36,8 @@ from schedgym.hardware.platform import Platform, uniform_platform
 from schedgym.socdag.instance import SoCDAGInstance
 
 SizeRange = int | tuple[int, int]
+ParamRange = float | tuple[float, float]
+"""A generator setting: a value, or a ``(low, high)`` range drawn uniformly per instance."""
 
 
 def _draw(rng: np.random.Generator, size: SizeRange) -> int:
@@ -43,6 +45,15 @@ def _draw(rng: np.random.Generator, size: SizeRange) -> int:
         return size
     low, high = size
     return int(rng.integers(low, high + 1))
+
+
+def _draw_param(rng: np.random.Generator, value: ParamRange) -> float:
+    """``value`` itself, or a uniform draw from a ``(low, high)`` range (only ranges use the
+    generator, so fixed settings draw exactly the instances they always drew)."""
+    if isinstance(value, tuple | list):
+        low, high = value
+        return float(rng.uniform(low, high))
+    return float(value)
 
 
 def _content_name(prefix: str, *arrays: np.ndarray) -> str:
@@ -141,17 +152,20 @@ def layered_instance(
 
 @dataclass(frozen=True)
 class SoCDAGGenerator:
-    """Draws :func:`layered_instance` s with sizes from ranges (``int`` or ``(low, high)``)."""
+    """Draws :func:`layered_instance` s with sizes from ranges (``int`` or ``(low, high)``);
+    ``shape``, ``ccr``, ``heterogeneity`` and ``unavailable`` also take a ``(low, high)`` range,
+    drawn uniformly per instance (after the sizes), so one generator can mix easy and hard
+    instances (e.g. a training distribution around the ``rand-*`` suites' settings)."""
 
     num_tasks: SizeRange = (8, 20)
     num_pes: SizeRange = (2, 5)
-    shape: float = 1.0
+    shape: ParamRange = 1.0
     out_degree: int = 3
     width: int | None = None
-    ccr: float = 1.0
-    heterogeneity: float = 0.5
+    ccr: ParamRange = 1.0
+    heterogeneity: ParamRange = 0.5
     mean_cost: float = 20.0
-    unavailable: float = 0.0
+    unavailable: ParamRange = 0.0
     latency: float = 0.0
     integer: bool = True
 
@@ -167,17 +181,18 @@ class SoCDAGGenerator:
 
     def sample(self, rng: np.random.Generator) -> SoCDAGInstance:
         """One random instance."""
+        tasks, pes = _draw(rng, self.num_tasks), _draw(rng, self.num_pes)
         return layered_instance(
             rng,
-            _draw(rng, self.num_tasks),
-            _draw(rng, self.num_pes),
-            shape=self.shape,
+            tasks,
+            pes,
+            shape=_draw_param(rng, self.shape),
             out_degree=self.out_degree,
             width=self.width,
-            ccr=self.ccr,
-            heterogeneity=self.heterogeneity,
+            ccr=_draw_param(rng, self.ccr),
+            heterogeneity=_draw_param(rng, self.heterogeneity),
             mean_cost=self.mean_cost,
-            unavailable=self.unavailable,
+            unavailable=_draw_param(rng, self.unavailable),
             latency=self.latency,
             integer=self.integer,
         )

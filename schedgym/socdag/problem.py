@@ -51,11 +51,29 @@ GEN1 = GeneratedSuite(
     "socdag", 1, 0, 20, SoCDAGGenerator().sample, group=lambda inst: f"{inst.num_pes}p"
 )
 
+#: 10 larger DAGs at the ``rand-*`` suites' settings: 100-200 tasks on 4-8 PEs, heterogeneity 1,
+#: CCR drawn in [1, 2], 10-20% of the (task, PE) pairs unavailable (``socdag-large-gen1-s0-n10``):
+#: the held-out suite for agents trained on smaller generated DAGs.
+LARGE1 = GeneratedSuite(
+    "socdag-large",
+    1,
+    0,
+    10,
+    SoCDAGGenerator(
+        num_tasks=(100, 200),
+        num_pes=(4, 8),
+        ccr=(1.0, 2.0),
+        heterogeneity=1.0,
+        unavailable=(0.1, 0.2),
+    ).sample,
+    group=lambda inst: f"{inst.num_pes}p",
+)
+
 #: Metric: makespan (minimised). Scores: the geometric-mean ratio of the makespan to HEFT's on
 #: the same instance (the headline), SLR (makespan over the critical path of minimum execution
 #: times, no communication), and the gap (%) to the CP-SAT reference where one is shipped.
 #: Frozen suites: ``topcuoglu``, ``ds3``, ``rand-12x3``, ``rand-50x8``, ``rand-100x4`` and the
-#: generated ``socdag-gen1-s0-n20``.
+#: generated ``socdag-gen1-s0-n20`` and ``socdag-large-gen1-s0-n10``.
 PROBLEM = Problem(
     name="socdag",
     title="SoC DAG scheduling",
@@ -83,7 +101,7 @@ PROBLEM = Problem(
         (0.5, 2.0),
     ),
     warmup="topcuoglu",
-    generated=(GEN1,),
+    generated=(GEN1, LARGE1),
     sampler=Sampler(
         sizes=(
             {"num_tasks": (10, 30), "num_pes": (2, 4)},

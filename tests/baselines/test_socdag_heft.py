@@ -104,3 +104,23 @@ def test_list_schedulers_refuse_streams() -> None:
     from schedgym.socdag.env import stream_config
 
     assert HEFT().solve(stream_config()).status == "unsupported"  # type: ignore[arg-type]
+
+
+def test_heft_actions_replay_through_the_env() -> None:
+    """HEFT reports its PEs in SoCDAG-v0's decision order; replayed through the env they give
+    HEFT's makespan (also with unavailable pairs); other conventions report no actions."""
+    import gymnasium as gym
+
+    import schedgym  # noqa: F401  (registers the envs)
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        instance = layered_instance(rng, 30, 4, heterogeneity=1.0, unavailable=0.2, ccr=2.0)
+        result = HEFT().solve(instance)
+        env = gym.make("schedgym/SoCDAG-v0", instance=instance)
+        env.reset(seed=0)
+        info: dict = {}
+        for action in result.info["actions"]:
+            _, _, done, _, info = env.step(action)
+        assert done and info["makespan"] == pytest.approx(result.objective)
+    assert "actions" not in HEFT(convention="saga").solve(instance).info

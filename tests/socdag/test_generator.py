@@ -60,6 +60,30 @@ def test_generator_ranges() -> None:
     assert gen.max_tasks == 9 and gen.max_pes == 3
 
 
+def test_generator_parameter_ranges() -> None:
+    """CCR, heterogeneity and the unavailable fraction may be ranges drawn per instance; a
+    fixed value draws exactly what it drew before ranges existed (the same rng stream)."""
+    fixed = SoCDAGGenerator(num_tasks=30, num_pes=4, ccr=1.5, heterogeneity=1.0, unavailable=0.2)
+    direct = layered_instance(
+        np.random.default_rng(5), 30, 4, ccr=1.5, heterogeneity=1.0, unavailable=0.2
+    )
+    assert fixed.sample(np.random.default_rng(5)).name == direct.name
+    mixed = SoCDAGGenerator(
+        num_tasks=60,
+        num_pes=4,
+        heterogeneity=[0.0, 0.01],
+        unavailable=(0.3, 0.5),
+        ccr=(4.0, 6.0),
+        integer=False,
+    )
+    rng = np.random.default_rng(1)
+    for inst in (mixed.sample(rng) for _ in range(5)):
+        spread = np.nanmax(inst.exec_time, axis=1) / np.nanmin(inst.exec_time, axis=1)
+        assert spread.max() < 1.1  # heterogeneity drawn near 0
+        assert 0.1 < 1 - inst.allowed.mean() < 0.7  # about 30-50% of the pairs dropped
+        assert inst.data.mean() / inst.mean_exec.mean() > 2.0  # CCR drawn in [4, 6]
+
+
 def test_known_optimum_planted_schedule_is_valid() -> None:
     rng = np.random.default_rng(4)
     instance, horizon = known_optimum_instance(rng, num_pes=3, tasks_per_pe=4, horizon=50)
