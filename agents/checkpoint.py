@@ -250,6 +250,42 @@ def load_policy_state(
     policy.load_state_dict(tensors, strict=False)
 
 
+def widened_node_inputs(payload: Mapping[str, Any], node_dim: int) -> dict[str, Any]:
+    """``payload`` for observations with more node features, the new ones appended after the
+    old: the columns of the raw node features in the encoder's input projection and (``skip=1``)
+    at the end of the pointer head's first layer get zeros for the new features, so the widened
+    network computes exactly what the old one did and training starts from it."""
+    old = int(payload["obs"]["node_dim"])
+    if node_dim < old:
+        raise ValueError(f"cannot narrow node features from {old} to {node_dim}")
+    extra = node_dim - old
+    state = dict(payload["policy"])
+    keys = ["features_extractor.node_encoder.input.weight"]
+    if int(payload["arch"].get("skip", 0)):
+        keys.append("pointer_head.0.weight")
+    for key in keys:
+        weight = state[key]
+        state[key] = torch.cat([weight, weight.new_zeros(weight.shape[0], extra)], dim=1)
+    obs = {**payload["obs"], "node_dim": node_dim}
+    return {**payload, "obs": obs, "policy": state}
+
+
+def load_initial_state(policy: GraphPointerPolicy, path: str | Path) -> None:
+    """Start ``policy`` from the checkpoint at ``path`` (a config's ``init_from``); a checkpoint
+    trained on fewer node features (an observation that gained features since) is widened with
+    :func:`widened_node_inputs`, and a note says so."""
+    payload = load_checkpoint(path)
+    node_dim = obs_dims(policy.observation_space)["node_dim"]
+    if int(payload["obs"]["node_dim"]) < node_dim:
+        print(
+            f"init_from {path}: node features {payload['obs']['node_dim']} -> {node_dim}, "
+            "the new inputs start at zero weight",
+            flush=True,
+        )
+        payload = widened_node_inputs(payload, node_dim)
+    load_policy_state(policy, payload["policy"], path)
+
+
 def obs_dims(observation_space: spaces.Dict) -> dict[str, int]:
     """The feature sizes a network depends on (the only size-like facts it needs)."""
     node_shape = observation_space["node_features"].shape

@@ -24,7 +24,7 @@ import torch
 from sb3_contrib import MaskablePPO
 from stable_baselines3.common.callbacks import BaseCallback
 
-from schedgym.agents.checkpoint import load_checkpoint, load_policy_state, make_payload
+from schedgym.agents.checkpoint import load_initial_state, load_policy_state, make_payload
 from schedgym.agents.config import TrainConfig
 from schedgym.agents.envs import make_vec_env
 from schedgym.agents.policy import GraphPointerPolicy
@@ -101,7 +101,7 @@ class PPOTrainer:
             self.vec_env.seed(config.seed + self.start_step)
             torch.manual_seed(config.seed + self.start_step)
         elif config.init_from:
-            load_policy_state(self.policy, load_checkpoint(config.init_from)["policy"])
+            load_initial_state(self.policy, config.init_from)
         self.tracker = Tracker(
             config,
             files,

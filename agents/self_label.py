@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from torch.utils.tensorboard import SummaryWriter
 
 from schedgym.agents.checkpoint import (
-    load_checkpoint,
+    load_initial_state,
     load_policy_state,
     make_payload,
     numpy_rng_state,
@@ -102,7 +102,7 @@ class SelfLabelTrainer:
         if state is not None:
             self._restore(state)
         elif config.init_from:
-            load_policy_state(self.policy, load_checkpoint(config.init_from)["policy"])
+            load_initial_state(self.policy, config.init_from)
         self.tracker = Tracker(
             config,
             files,

@@ -21,7 +21,6 @@ PE is the first idle gap after its input data has arrived there that fits it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -56,10 +55,16 @@ def _unsupported(name: str, instance: Any) -> SolveResult[SoCDAGSchedule]:
 
 
 class ListScheduler:
-    """Base class: subclasses implement :meth:`build` on a fresh static simulator."""
+    """Base class: subclasses implement :meth:`build` on a fresh static simulator.
+
+    Subclasses that place tasks in ``SoCDAG-v0``'s static decision order (upward rank, paper
+    convention, insertion) set ``env_order``; their results then carry ``info["actions"]``, the
+    PEs in that order, which replayed through the env rebuild the schedule (self-labelling
+    candidates, :mod:`schedgym.agents.self_label`)."""
 
     name = "list"
     problem = "socdag"
+    env_order = False
 
     def __init__(self, *, convention: Convention = "paper", insertion: bool = True) -> None:
         if convention not in CONVENTIONS:
@@ -91,33 +96,24 @@ class ListScheduler:
         schedule = SoCDAGSchedule(
             schedule.instance, schedule.tasks, self.name, status, watch.elapsed
         )
-        return SolveResult(schedule, self.name, status, watch.elapsed, schedule.makespan)
+        info: dict[str, Any] = {}
+        if self.env_order and self.convention == "paper" and self.insertion:
+            order = np.argsort(priority_order(upward_rank(instance), instance))
+            pes = schedule.assignment(instance.num_tasks)[order]
+            info["actions"] = tuple(int(pe) for pe in pes)
+        return SolveResult(schedule, self.name, status, watch.elapsed, schedule.makespan, info=info)
 
 
 class HEFT(ListScheduler):
     """Heterogeneous Earliest Finish Time (``socdag.heft``)."""
 
     name = "heft"
+    env_order = True
 
     def build(self, instance: SoCDAGInstance, sim: SoCSimulator) -> None:
         rank = upward_rank(instance, self.convention)
         for task in np.argsort(priority_order(rank, instance)):
             sim.assign(int(task), eft_choice(sim, int(task)))
-
-    def solve(
-        self,
-        instance: SoCDAGInstance,
-        budget: Budget = Budget(),  # noqa: B008 (frozen, immutable)
-    ) -> SolveResult[SoCDAGSchedule]:
-        """HEFT's schedule; with the paper's convention and insertion (``SoCDAG-v0``'s static
-        decision order and placement), ``info["actions"]`` holds its PEs in the env's order, so
-        that replaying them through the env rebuilds this schedule (self-labelling candidates)."""
-        result = super().solve(instance, budget)
-        if result.schedule is None or self.convention != "paper" or not self.insertion:
-            return result
-        order = np.argsort(priority_order(upward_rank(instance), instance))
-        pes = result.schedule.assignment(instance.num_tasks)[order]
-        return replace(result, info={**result.info, "actions": tuple(int(p) for p in pes)})
 
 
 def _best_ready(sim: SoCSimulator, priority: np.ndarray, topo_pos: np.ndarray) -> int:
@@ -183,3 +179,41 @@ class PEFT(ListScheduler):
         for _ in range(instance.num_tasks):
             task = _best_ready(sim, rank, topo_pos)
             sim.assign(task, eft_choice(sim, task, table[task]))
+
+
+class LookaheadHEFT(ListScheduler):
+    """HEFT's task order with PEFT's lookahead (``socdag.heft-oct``): each task, in decreasing
+    upward rank, goes to the PE minimising ``EFT + w * OCT`` (OCT: PEFT's optimistic cost of its
+    successors from that PE); one schedule per weight of ``weights``, the shortest kept (the
+    first on ties). ``w = 0`` is HEFT, so with it among the weights (the default: 0, 0.25, 0.5,
+    0.75, 1) it is never worse than HEFT."""
+
+    name = "heft-oct"
+    env_order = True
+
+    def __init__(
+        self,
+        *,
+        weights: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
+        convention: Convention = "paper",
+        insertion: bool = True,
+    ) -> None:
+        super().__init__(convention=convention, insertion=insertion)
+        self.weights = tuple(float(w) for w in weights)
+        if not self.weights or min(self.weights) < 0:
+            raise ValueError(f"weights must be non-negative and not empty, got {weights}")
+
+    def schedule(self, instance: SoCDAGInstance) -> SoCDAGSchedule:
+        order = np.argsort(priority_order(upward_rank(instance, self.convention), instance))
+        table = optimistic_cost_table(instance, self.convention)
+        lookahead = np.where(np.isfinite(table), table, 0.0)
+        best: SoCDAGSchedule | None = None
+        for weight in self.weights:
+            sim = SoCSimulator(static_workload(instance), insertion=self.insertion)
+            for task in order:
+                sim.assign(int(task), eft_choice(sim, int(task), weight * lookahead[task]))
+            schedule = sim.schedule(self.name)
+            if best is None or schedule.makespan < best.makespan - 1e-9:
+                best = schedule
+        assert best is not None
+        return best

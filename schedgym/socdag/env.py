@@ -18,7 +18,7 @@ Decision order
     stream, every task ready at the clock's time is placed before the clock moves on.
 Observation
     Padded graph (``schedgym.core.graph_obs``): PE nodes first (node ``p`` = PE ``p``), then live
-    task nodes; DAG edges and ``task -> PE`` assignment edges; 20 node and 6 global features
+    task nodes; DAG edges and ``task -> PE`` assignment edges; 21 node and 6 global features
     (``schedgym.socdag.observation``). ``action_node[p] = p``, for pointer-style policies.
 Action
     ``Discrete(max_pes)``: the PE for the current task; masked to PEs that can run it.

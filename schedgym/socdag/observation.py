@@ -28,6 +28,9 @@ relative to the clock (static: 0). Node features (``NODE_FEATURES``; 0 where not
 17   ``available``         PE: when it is estimated free - clock (>= 0)
 18   ``power``             PE: active power / the platform's largest
 19   ``fastest``           PE: 1 if no PE runs the current task faster
+20   ``oct``               PE: PEFT's optimistic cost of the current task's successors when it
+                           runs here (the longest path to an exit, each successor on its best
+                           PE, no contention; Arabnejad and Barbosa 2014)
 ===  ====================  ====================================================================
 
 Global features: share of tasks assigned, ready tasks / live tasks, jobs in flight / cap, jobs
@@ -41,6 +44,7 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
+from schedgym.socdag.ranks import optimistic_cost_table
 from schedgym.socdag.simulator import SoCSimulator
 
 NODE_FEATURES = (
@@ -64,6 +68,7 @@ NODE_FEATURES = (
     "available",
     "power",
     "fastest",
+    "oct",
 )
 GLOBAL_FEATURES = ("progress", "ready_share", "in_flight", "waiting_jobs", "load", "num_pes")
 
@@ -99,6 +104,8 @@ class SoCObserver:
         active, _ = inst.platform.power()
         self.power = active / active.max() if active.max() > 0 else np.zeros_like(active)
         self.exec_scaled = np.nan_to_num(sim.exec / self.scale)
+        table = optimistic_cost_table(inst)  # jobs are disjoint: per-job tables in one pass
+        self.oct_scaled = np.where(np.isfinite(table), table, 0.0) / self.scale
         # edges of each job are contiguous in the union instance (jobs are concatenated)
         job_of_edge = work.job_of[inst.src]
         self.edge_ptr = np.searchsorted(job_of_edge, np.arange(work.num_jobs + 1))
@@ -192,9 +199,10 @@ class SoCObserver:
             f[:p, 16] = np.where(mask, (eft - now) / scale, 0.0)
             row = sim.exec[current]
             f[:p, 19] = mask & (row <= np.nanmin(row))
+            f[:p, 20] = np.where(mask, self.oct_scaled[current], 0.0)
         else:
             f[:p, 13:17] = 0.0
-            f[:p, 19] = 0.0
+            f[:p, 19:21] = 0.0
         src = np.concatenate([self.dag_src, self.node_of[live[assigned]]])
         dst = np.concatenate([self.dag_dst, pe_of[assigned]])
         buf.set_edges(src, dst)

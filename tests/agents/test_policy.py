@@ -131,3 +131,43 @@ def test_checkpoint_never_unpickles_objects(
     with pytest.raises(CheckpointError, match="no such"):
         load_checkpoint(tmp_path / "missing.pt")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_widened_checkpoint_computes_what_the_narrow_one_did(tmp_path: Path) -> None:
+    """An observation that gains node features (appended after the old ones) can start from a
+    checkpoint trained without them: ``widened_node_inputs`` pads the raw-feature inputs with
+    zero weights, so logits and values are unchanged whatever the new features hold, and
+    ``load_initial_state`` (a config's ``init_from``) does it by itself."""
+    from gymnasium import spaces
+
+    from schedgym.agents.checkpoint import load_initial_state, widened_node_inputs
+    from schedgym.agents.policy import build_policy
+
+    env = gym.make("schedgym/SoCDAG-v0", num_tasks=12, num_pes=3)
+    obs_space = env.observation_space
+    assert isinstance(obs_space, spaces.Dict)
+    node = obs_space["node_features"]
+    narrow_space = spaces.Dict(
+        {
+            **obs_space.spaces,
+            "node_features": spaces.Box(-np.inf, np.inf, (node.shape[0], node.shape[1] - 2)),
+        }
+    )
+    arch = {"hidden": 16, "layers": 2, "head_hidden": 16, "skip": 1}
+    torch.manual_seed(0)
+    narrow = build_policy(narrow_space, env.action_space, arch)
+    wide = build_policy(obs_space, env.action_space, arch)
+    path = atomic_save(make_payload(narrow), tmp_path / "narrow.pt")
+    load_initial_state(wide, path)
+    observations = collect(env, 6)
+    batch = stack_observations(observations)
+    batch_narrow = {**batch, "node_features": batch["node_features"][..., :-2]}
+    batch["node_features"][..., -2:] = np.random.default_rng(0).normal(size=(6, node.shape[0], 2))
+    with torch.no_grad():
+        a_logits, a_values = narrow.logits_and_values(obs_to_tensors(batch_narrow))
+        b_logits, b_values = wide.logits_and_values(obs_to_tensors(batch))
+    assert a_logits is not None and b_logits is not None
+    assert torch.allclose(a_logits, b_logits, atol=1e-5)
+    assert torch.allclose(a_values, b_values, atol=1e-5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="narrow"):
+        widened_node_inputs(load_checkpoint(path), 3)

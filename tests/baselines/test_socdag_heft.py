@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from schedgym.baselines.socdag.listsched import CPOP, HEFT, PEFT, critical_path
+from schedgym.baselines.socdag.listsched import CPOP, HEFT, PEFT, LookaheadHEFT, critical_path
 from schedgym.baselines.socdag.runtime import ETF, HEFTRT, MET, RandomScheduler
 from schedgym.core.solver import Budget
 from schedgym.datasets import socdag as shipped
@@ -71,7 +71,7 @@ def test_oct_table_on_a_chain() -> None:
 
 ALL = {
     "heft": HEFT, "cpop": CPOP, "peft": PEFT, "met": MET, "etf": ETF,
-    "heft-rt": HEFTRT, "random": RandomScheduler,
+    "heft-rt": HEFTRT, "random": RandomScheduler, "heft-oct": LookaheadHEFT,
 }  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def test_every_heuristic_schedule_validates(name: str) -> None:
         for convention in ("paper", "saga"):
             solver = (
                 ALL[name](convention=convention)
-                if name in ("heft", "cpop", "peft")
+                if name in ("heft", "cpop", "peft", "heft-oct")
                 else ALL[name]()
             )
             result = solver.solve(instance, Budget(seed=2))
@@ -106,9 +106,11 @@ def test_list_schedulers_refuse_streams() -> None:
     assert HEFT().solve(stream_config()).status == "unsupported"  # type: ignore[arg-type]
 
 
-def test_heft_actions_replay_through_the_env() -> None:
-    """HEFT reports its PEs in SoCDAG-v0's decision order; replayed through the env they give
-    HEFT's makespan (also with unavailable pairs); other conventions report no actions."""
+@pytest.mark.parametrize("solver", [HEFT, LookaheadHEFT])
+def test_heft_actions_replay_through_the_env(solver: type[HEFT] | type[LookaheadHEFT]) -> None:
+    """HEFT and heft-oct report their PEs in SoCDAG-v0's decision order; replayed through the
+    env they give the solver's makespan (also with unavailable pairs); other conventions report
+    no actions."""
     import gymnasium as gym
 
     import schedgym  # noqa: F401  (registers the envs)
@@ -116,11 +118,29 @@ def test_heft_actions_replay_through_the_env() -> None:
     rng = np.random.default_rng(0)
     for _ in range(5):
         instance = layered_instance(rng, 30, 4, heterogeneity=1.0, unavailable=0.2, ccr=2.0)
-        result = HEFT().solve(instance)
+        result = solver().solve(instance)
         env = gym.make("schedgym/SoCDAG-v0", instance=instance)
         env.reset(seed=0)
         info: dict = {}
         for action in result.info["actions"]:
             _, _, done, _, info = env.step(action)
         assert done and info["makespan"] == pytest.approx(result.objective)
-    assert "actions" not in HEFT(convention="saga").solve(instance).info
+    assert "actions" not in solver(convention="saga").solve(instance).info
+
+
+def test_heft_oct_is_never_worse_than_heft_and_uses_its_lookahead() -> None:
+    """With w = 0 among its weights heft-oct is at least as good as HEFT on every instance, and
+    strictly better on some of these heterogeneous DAGs with unavailable pairs; with w = 0 alone
+    it is HEFT."""
+    rng = np.random.default_rng(4)
+    better = 0
+    for _ in range(12):
+        instance = layered_instance(rng, 40, 5, heterogeneity=1.0, unavailable=0.2, ccr=2.0)
+        heft, oct_ = HEFT().solve(instance).objective, LookaheadHEFT().solve(instance).objective
+        assert heft is not None and oct_ is not None and oct_ <= heft + 1e-9
+        better += oct_ < heft - 1e-9
+        alone = LookaheadHEFT(weights=(0.0,)).solve(instance)
+        assert alone.objective == pytest.approx(heft)
+    assert better >= 3
+    with pytest.raises(ValueError, match="weights"):
+        LookaheadHEFT(weights=())

@@ -11,7 +11,9 @@ import schedgym  # noqa: F401
 from schedgym.baselines.socdag.listsched import HEFT
 from schedgym.core.graph_obs import GRAPH_KEYS
 from schedgym.socdag.env import SoCDAGEnv
+from schedgym.socdag.generator import layered_instance
 from schedgym.socdag.observation import NODE_FEATURES
+from schedgym.socdag.ranks import optimistic_cost_table
 from schedgym.socdag.validate import static_metrics, stream_metrics, validate_schedule
 
 STREAM = {"mode": "stream", "num_jobs": 4, "arrival_mean": 60.0, "max_in_flight": 3}
@@ -165,6 +167,25 @@ def test_observation_layout() -> None:
     obs, *_ = env.step(2)
     assert obs["num_edges"][0] == 16  # one assignment edge task 0 -> PE 2
     assert obs["edge_index"][:, 15].tolist() == [3, 2]
+
+
+def test_oct_feature_is_pefts_table_row_of_the_current_task() -> None:
+    """Node feature ``oct`` on PE ``p``: PEFT's optimistic cost table entry of the current
+    task on ``p`` over the time scale; 0 where the PE cannot run the task."""
+    column = NODE_FEATURES.index("oct")
+    rng = np.random.default_rng(2)
+    instance = layered_instance(rng, 20, 4, heterogeneity=1.0, unavailable=0.3)
+    table = optimistic_cost_table(instance)
+    env = SoCDAGEnv(instance)
+    obs, _ = env.reset(seed=0)
+    scale = instance.critical_path_min()
+    done = False
+    while not done:
+        current = env.simulator.current()
+        allowed = instance.allowed[current]
+        expected = np.where(allowed, np.where(np.isfinite(table[current]), table[current], 0), 0)
+        assert obs["node_features"][:4, column] * scale == pytest.approx(expected)
+        obs, _, done, _, _ = env.step(int(np.flatnonzero(allowed)[0]))
 
 
 def test_stream_observation_tracks_jobs_in_flight() -> None:
