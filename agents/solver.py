@@ -204,14 +204,19 @@ class MemoryPPOGNNSample(PPOGNNSampleSolver):
 
 
 class FleetPPOGNN(PPOGNNSolver):
-    """``fleet.ppo-gnn``: the fleet graph agent, greedy."""
+    """``fleet.ppo-gnn-step``: the first fleet graph agent (one network call per deciding
+    aircraft, ``fleet_gnn.pt``), greedy; ``fleet.ppo-gnn`` is now the epoch-level agent
+    (:mod:`schedgym.agents.fleet.epoch_solver`)."""
 
+    name = "ppo-gnn-step"
     problem = "fleet"
 
 
 class FleetPPOGNNSample(PPOGNNSampleSolver):
-    """``fleet.ppo-gnn-sample``: the fleet graph agent, best of greedy and sampled."""
+    """``fleet.ppo-gnn-step-sample``: the per-aircraft fleet graph agent, best of greedy and
+    sampled."""
 
+    name = "ppo-gnn-step-sample"
     problem = "fleet"
 
 
