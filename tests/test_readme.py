@@ -37,7 +37,7 @@ CHEAP = (
 EXPENSIVE = {
     "make demo": "the whole demo (minutes); test_submissions_and_demo.py runs a short one",
     "make test": "the whole test suite, this test included",
-    "schedgym leaderboard run --problem socdag --suite rand-50x8 --solvers heft,ppo-gnn,"
+    "schedgym leaderboard run --problem socdag --suite rand-50x8 --solvers heft,heft-oct,ppo-gnn,"
     "ppo-gnn-sample -t 10": "samples for 10 s on each of 5 instances",
     "schedgym train --env jobshop --method ppo --run-dir runs/jobshop_ppo": "trains for minutes",
 }

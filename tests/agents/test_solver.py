@@ -98,13 +98,16 @@ def test_every_problem_has_graph_agent_solvers(
     else:
         instance = descriptor.load(name)
     objectives = {}
-    for solver_name in ("ppo-gnn", "ppo-gnn-sample"):
+    # the fleet's ppo-gnn is the epoch-level agent (tests/agents/test_fleet_epoch.py); its
+    # generic graph-pointer agent is registered as ppo-gnn-step
+    greedy = "ppo-gnn-step" if problem == "fleet" else "ppo-gnn"
+    for solver_name in (greedy, f"{greedy}-sample"):
         options = {"checkpoint": path} | ({"samples": 4} if "sample" in solver_name else {})
         solver = load_solver(problem, solver_name, **options)
         record = run_one(descriptor, name, instance, solver_name, solver, Budget(seed=1))
         assert record.status == "feasible" and record.objective is not None, record.message
         objectives[solver_name] = record.objective
     better = min if descriptor.direction == "min" else max
-    assert better(objectives.values()) == objectives["ppo-gnn-sample"]
+    assert better(objectives.values()) == objectives[f"{greedy}-sample"]
     with pytest.raises(CheckpointError, match=r"missing\.pt"):
-        load_solver(problem, "ppo-gnn", checkpoint=tmp_path / "missing.pt")
+        load_solver(problem, greedy, checkpoint=tmp_path / "missing.pt")
