@@ -3,7 +3,7 @@
 Shell (rerun the same command after an interrupt to continue from the last iteration)::
 
     python -m schedgym.agents.fleet.epoch_ppo --config experiments/configs/fleet_epoch_ppo.yaml \\
-        --run-dir /work/runs/fleet_epoch/run1
+        --run-dir runs/fleet_epoch_gnn
 
 One PPO *step* is one decision epoch: its joint action is the actions of all aircraft that decide
 in it, and its log-probability the sum of theirs. Each iteration samples ``days_per_iter``
