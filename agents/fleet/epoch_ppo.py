@@ -7,8 +7,10 @@ Shell (rerun the same command after an interrupt to continue from the last itera
 
 One PPO *step* is one decision epoch: its joint action is the actions of all aircraft that decide
 in it, and its log-probability the sum of theirs. Each iteration samples ``days_per_iter``
-generated scenarios (:class:`~schedgym.fleet.generator.FleetGenerator`, never a shipped scenario)
-and plays one realised day of each with the sampling policy (numpy/numba,
+generated scenarios (:class:`~schedgym.fleet.generator.FleetGenerator`), or with
+``train_scenario`` days ``train_days`` of one shipped scenario (the ES agent's protocol: its
+training days, never the 0-19 of ``default20``; ``val_scenario`` / ``val_days`` validate on other
+days of it), and plays one realised day of each with the sampling policy (numpy/numba,
 :mod:`schedgym.agents.fleet.epoch_graph`); rewards are the profit earned in each epoch (divided by
 money scale x fleet size); advantages are GAE over the day's epochs with the critic's value. The
 update re-runs the encoder in torch on the recorded epoch graphs (batched per day) and the head on
@@ -49,6 +51,7 @@ from schedgym.agents.fleet.kernel import NUM_FEATURES
 from schedgym.agents.fleet.policy import DEFAULT_CHECKPOINT, FleetPolicy, money_scale
 from schedgym.fleet.dynamics import realise
 from schedgym.fleet.generator import FleetGenerator
+from schedgym.fleet.problem import load_instance
 from schedgym.fleet.simulator import FleetSimulator
 
 
@@ -81,6 +84,11 @@ class EpochPPOConfig:
     val_vertiports: list[int] = field(default_factory=lambda: [4, 12])
     val_aircraft: list[int] = field(default_factory=lambda: [10, 60])
     export: str | None = None
+    init_from: str | None = None
+    train_scenario: str | None = None
+    train_days: list[int] = field(default_factory=lambda: [10_000, 10_199])
+    val_scenario: str | None = None
+    val_days: list[int] = field(default_factory=lambda: [20_000, 20_019])
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> EpochPPOConfig:
@@ -253,7 +261,12 @@ def ppo_loss(net: EpochGraphNet, day: Day, cfg: EpochPPOConfig, adv: torch.Tenso
 
 
 def validation_set(cfg: EpochPPOConfig) -> list[FleetSimulator]:
-    """The seeded generated validation days (scenario seed = day seed = ``val_seed + i``)."""
+    """The seeded generated validation days (scenario seed = day seed = ``val_seed + i``), or
+    with ``val_scenario`` the days ``val_days`` (inclusive range) of that shipped scenario."""
+    if cfg.val_scenario is not None:
+        scenario = load_instance(cfg.val_scenario)
+        first, last = cfg.val_days
+        return [FleetSimulator(scenario, realise(scenario, d)) for d in range(first, last + 1)]
     gen = FleetGenerator(tuple(cfg.val_vertiports), tuple(cfg.val_aircraft))  # type: ignore[arg-type]
     sims = []
     for i in range(cfg.val_scenarios):
@@ -272,6 +285,11 @@ class EpochPPOTrainer:
         torch.manual_seed(cfg.seed)
         self.prior = FleetPolicy.load(cfg.prior)
         self.net = EpochGraphNet(cfg, self.prior)
+        if cfg.init_from is not None:  # start from a trained agent's weights (same architecture)
+            model = torch.load(cfg.init_from, weights_only=True)["model"]
+            self.net.load_state_dict(
+                {(f"prior_{k[6:]}" if k.startswith("prior.") else k): v for k, v in model.items()}
+            )
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
         self.iteration, self.best, self.seconds = 0, -np.inf, 0.0
         self.val = validation_set(cfg)
@@ -296,11 +314,16 @@ class EpochPPOTrainer:
         rng = np.random.default_rng([cfg.seed, it])
         torch.manual_seed(cfg.seed * 1_000_003 + it)
         gen = FleetGenerator(tuple(cfg.train_vertiports), tuple(cfg.train_aircraft))  # type: ignore[arg-type]
+        fixed = load_instance(cfg.train_scenario) if cfg.train_scenario is not None else None
         policy = numpy_policy(self.net, cfg)
         days, profits = [], []
         for _ in range(cfg.days_per_iter):
-            scen = gen.sample(rng)
-            sim = FleetSimulator(scen, realise(scen, int(rng.integers(1 << 30))))
+            if fixed is not None:  # one of the shipped scenario's training days
+                scen, day = fixed, int(rng.integers(cfg.train_days[0], cfg.train_days[1] + 1))
+            else:
+                scen = gen.sample(rng)
+                day = int(rng.integers(1 << 30))
+            sim = FleetSimulator(scen, realise(scen, day))
             rec = Recorder.for_sim(sim)
             profits.append(policy.play(sim, rng=rng, recorder=rec))
             scale = money_scale(sim.net) * sim.net.kind.shape[0]

@@ -162,3 +162,23 @@ def test_tiny_ppo_iteration_changes_weights_deterministically(tmp_path: Path) ->
     resumed = EpochPPOTrainer(cfg, tmp_path / "a")  # resumes from state.pt
     assert resumed.iteration == 1
     assert all(torch.equal(resumed.net.state_dict()[k], runs[0][k]) for k in runs[0])
+
+
+def test_fixed_scenario_training_days_and_init_from(tmp_path: Path) -> None:
+    """``train_scenario`` / ``val_scenario`` play days of one shipped scenario (validation on
+    the listed days, inclusive), and ``init_from`` starts from a trained checkpoint's weights."""
+    from schedgym.agents.fleet.epoch_ppo import validation_set
+
+    cfg = EpochPPOConfig(**TINY, val_scenario="dfw-8v40a", val_days=[20_000, 20_002])  # type: ignore[arg-type]
+    sims = validation_set(cfg)
+    assert len(sims) == 3 and all(s.scenario.name == "dfw-8v40a" for s in sims)
+    first = EpochPPOTrainer(EpochPPOConfig(**TINY), tmp_path / "first")  # type: ignore[arg-type]
+    first.train(iterations=1, progress=False)
+    start = EpochPPOConfig(  # type: ignore[arg-type]
+        **TINY, init_from=str(tmp_path / "first" / "best.pt"), train_scenario="dfw-8v40a"
+    )
+    second = EpochPPOTrainer(start, tmp_path / "second")
+    best = torch.load(tmp_path / "first" / "best.pt", weights_only=True)["model"]
+    state = second.net.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in best.items() if not k.startswith("prior."))
+    assert second.iterate()["train_profit"] != 0.0  # plays days of dfw-8v40a
