@@ -44,7 +44,6 @@ import numpy as np
 from gymnasium import spaces
 
 from schedgym.core.graph_obs import PaddedGraphBuffer, graph_observation_space
-from schedgym.socdag.ranks import optimistic_cost_table
 from schedgym.socdag.simulator import SoCSimulator
 
 NODE_FEATURES = (
@@ -104,7 +103,7 @@ class SoCObserver:
         active, _ = inst.platform.power()
         self.power = active / active.max() if active.max() > 0 else np.zeros_like(active)
         self.exec_scaled = np.nan_to_num(sim.exec / self.scale)
-        table = optimistic_cost_table(inst)  # jobs are disjoint: per-job tables in one pass
+        table = work.oct
         self.oct_scaled = np.where(np.isfinite(table), table, 0.0) / self.scale
         # edges of each job are contiguous in the union instance (jobs are concatenated)
         job_of_edge = work.job_of[inst.src]

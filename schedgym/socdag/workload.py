@@ -21,7 +21,7 @@ order (applications, arrivals, noise).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy as np
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
 from schedgym.socdag.instance import SoCDAGInstance
-from schedgym.socdag.ranks import priority_order, upward_rank
+from schedgym.socdag.ranks import optimistic_cost_table, priority_order, upward_rank
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +49,7 @@ class Workload:
     actual: np.ndarray  # (T, P) float64
     rank: np.ndarray  # (T,) float64
     noisy: bool = False
+    known_oct: np.ndarray | None = field(default=None, repr=False)  # (T, P), see ``oct``
 
     @property
     def num_jobs(self) -> int:
@@ -60,6 +61,16 @@ class Workload:
         """Job of each task, ``(T,)`` int64."""
         sizes = np.diff(self.job_ptr)
         return np.repeat(np.arange(self.num_jobs, dtype=np.int64), sizes)
+
+    @cached_property
+    def oct(self) -> np.ndarray:
+        """PEFT's optimistic cost table of every task, ``(T, P)`` (``inf`` where the PE cannot
+        run the task): ``known_oct`` when the workload was drawn with it (a stream concatenates
+        its applications' tables, computed once per :class:`StreamConfig`), else computed from
+        the instance (jobs are disjoint, so the two agree)."""
+        if self.known_oct is not None:
+            return self.known_oct
+        return optimistic_cost_table(self.instance)
 
     @cached_property
     def priority(self) -> np.ndarray:
@@ -126,6 +137,11 @@ class StreamConfig:
         """Upward rank (paper convention) of each application's tasks."""
         return tuple(upward_rank(inst) for inst in self.app_instances)
 
+    @cached_property
+    def app_octs(self) -> tuple[np.ndarray, ...]:
+        """PEFT's optimistic cost table of each application's tasks."""
+        return tuple(optimistic_cost_table(inst) for inst in self.app_instances)
+
     @property
     def max_app_tasks(self) -> int:
         """Tasks of the largest application."""
@@ -146,13 +162,15 @@ class StreamConfig:
         parts = [self.app_instances[a] for a in chosen]
         instance = _union(parts, self.platform, f"stream-{self.platform.name}")
         rank = np.concatenate([self.app_ranks[a] for a in chosen])
+        octs = np.concatenate([self.app_octs[a] for a in chosen])
         actual = instance.exec_time
         if self.exec_noise > 0:
             z = rng.standard_normal(instance.num_tasks)
             actual = np.maximum(instance.exec_time * (1.0 + self.exec_noise * z)[:, None], 0.0)
         ptr = np.concatenate([[0], np.cumsum([p.num_tasks for p in parts])]).astype(np.int64)
         names = tuple(self.apps[a].name for a in chosen)
-        return Workload(instance, ptr, arrival, names, actual, rank, self.exec_noise > 0)
+        noisy = self.exec_noise > 0
+        return Workload(instance, ptr, arrival, names, actual, rank, noisy, known_oct=octs)
 
 
 def _union(parts: Sequence[SoCDAGInstance], platform: Platform, name: str) -> SoCDAGInstance:

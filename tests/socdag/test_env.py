@@ -187,6 +187,13 @@ def test_oct_feature_is_pefts_table_row_of_the_current_task() -> None:
         assert obs["node_features"][:4, column] * scale == pytest.approx(expected)
         obs, _, done, _, _ = env.step(int(np.flatnonzero(allowed)[0]))
 
+    # a stream's table (the observer's source) is its applications' tables, computed once per
+    # stream config: the same as the union instance's
+    stream = make("stream", max_in_flight=2, num_jobs=6, arrival_mean=20.0)
+    stream.reset(seed=3)
+    union = optimistic_cost_table(stream.simulator.instance)
+    assert np.array_equal(stream.simulator.workload.oct, union)
+
 
 def test_stream_observation_tracks_jobs_in_flight() -> None:
     env = make("stream", max_in_flight=2, num_jobs=8, arrival_mean=20.0)
