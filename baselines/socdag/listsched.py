@@ -48,6 +48,12 @@ def eft_choice(sim: SoCSimulator, task: int, extra: np.ndarray | None = None) ->
     return int(np.nanargmin(finish))
 
 
+def rank_order(instance: SoCDAGInstance, convention: Convention = "paper") -> np.ndarray:
+    """Tasks in decreasing upward rank (ties: topological position): HEFT's order, and with the
+    paper's convention ``SoCDAG-v0``'s static decision order."""
+    return np.argsort(priority_order(upward_rank(instance, convention), instance))
+
+
 def _unsupported(name: str, instance: Any) -> SolveResult[SoCDAGSchedule]:
     return SolveResult(
         None, name, "unsupported", 0.0, info={"reason": f"{type(instance).__name__} is not static"}
@@ -98,8 +104,7 @@ class ListScheduler:
         )
         info: dict[str, Any] = {}
         if self.env_order and self.convention == "paper" and self.insertion:
-            order = np.argsort(priority_order(upward_rank(instance), instance))
-            pes = schedule.assignment(instance.num_tasks)[order]
+            pes = schedule.assignment(instance.num_tasks)[rank_order(instance)]
             info["actions"] = tuple(int(pe) for pe in pes)
         return SolveResult(schedule, self.name, status, watch.elapsed, schedule.makespan, info=info)
 
@@ -111,8 +116,7 @@ class HEFT(ListScheduler):
     env_order = True
 
     def build(self, instance: SoCDAGInstance, sim: SoCSimulator) -> None:
-        rank = upward_rank(instance, self.convention)
-        for task in np.argsort(priority_order(rank, instance)):
+        for task in rank_order(instance, self.convention):
             sim.assign(int(task), eft_choice(sim, int(task)))
 
 
@@ -204,12 +208,13 @@ class LookaheadHEFT(ListScheduler):
             raise ValueError(f"weights must be non-negative and not empty, got {weights}")
 
     def schedule(self, instance: SoCDAGInstance) -> SoCDAGSchedule:
-        order = np.argsort(priority_order(upward_rank(instance, self.convention), instance))
+        order = rank_order(instance, self.convention)
         table = optimistic_cost_table(instance, self.convention)
         lookahead = np.where(np.isfinite(table), table, 0.0)
+        work = static_workload(instance)  # read-only: one per instance, shared by the passes
         best: SoCDAGSchedule | None = None
         for weight in self.weights:
-            sim = SoCSimulator(static_workload(instance), insertion=self.insertion)
+            sim = SoCSimulator(work, insertion=self.insertion)
             for task in order:
                 sim.assign(int(task), eft_choice(sim, int(task), weight * lookahead[task]))
             schedule = sim.schedule(self.name)
