@@ -145,6 +145,12 @@ class EpochGraphNet(nn.Module):
         state = {k: v.detach().clone() for k, v in self.state_dict().items()}
         return {(f"prior.{k[6:]}" if k.startswith("prior_") else k): v for k, v in state.items()}
 
+    def load_export(self, model: dict[str, torch.Tensor]) -> None:
+        """Load a checkpoint's ``model`` (:meth:`export`'s layout, ``prior.*`` included)."""
+        self.load_state_dict(
+            {(f"prior_{k[6:]}" if k.startswith("prior.") else k): v for k, v in model.items()}
+        )
+
     def encode(
         self, vf: torch.Tensor, af: torch.Tensor, loc: torch.Tensor, ef: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -286,10 +292,7 @@ class EpochPPOTrainer:
         self.prior = FleetPolicy.load(cfg.prior)
         self.net = EpochGraphNet(cfg, self.prior)
         if cfg.init_from is not None:  # start from a trained agent's weights (same architecture)
-            model = torch.load(cfg.init_from, weights_only=True)["model"]
-            self.net.load_state_dict(
-                {(f"prior_{k[6:]}" if k.startswith("prior.") else k): v for k, v in model.items()}
-            )
+            self.net.load_export(torch.load(cfg.init_from, weights_only=True)["model"])
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
         self.iteration, self.best, self.seconds = 0, -np.inf, 0.0
         self.val = validation_set(cfg)

@@ -103,9 +103,7 @@ def test_checkpoint_round_trip_weights_only(checkpoint: Path) -> None:
     for key, value in policy.weights.items():
         assert np.array_equal(value, again.weights[key])
     net, cfg = _untrained(seed=1)
-    net.load_state_dict(
-        {(f"prior_{k[6:]}" if k.startswith("prior.") else k): v for k, v in state["model"].items()}
-    )
+    net.load_export(state["model"])
     assert torch.equal(net.head_out.w, state["model"]["head_out.w"])
     scenario = _scenario()
     a = FleetSimulator(scenario, realise(scenario, 1))
@@ -131,12 +129,7 @@ def test_encoder_once_per_epoch_and_torch_matches_numpy(checkpoint: Path) -> Non
     epochs = np.unique(compiled.state.decisions[: compiled.state.clock[3], 0])
     assert policy.encoder_calls == 2 * len(epochs)
     net, _ = _untrained()
-    net.load_state_dict(
-        {
-            (f"prior_{k[6:]}" if k.startswith("prior.") else k): v
-            for k, v in torch.load(checkpoint, weights_only=True)["model"].items()
-        }
-    )
+    net.load_export(torch.load(checkpoint, weights_only=True)["model"])
     day = to_day(recorder, 1000.0, 0.99, 0.95)
     with torch.no_grad():
         pa, pd, value = net.encode(day.vf, day.af, day.loc, day.ef)
