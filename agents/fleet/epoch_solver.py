@@ -13,7 +13,6 @@ instead of taking the argmax.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from schedgym.agents.fleet.epoch_graph import (
     EpochGraphPolicy,
     load_epoch_policy,
 )
-from schedgym.agents.fleet.policy import FleetCheckpointError, checkpoint_file, forecast_table
+from schedgym.agents.fleet.policy import FleetCheckpointError, checkpoint_key, forecast_table
 from schedgym.baselines.fleet.policies import finish
 from schedgym.core.solver import Budget, SolveResult, Stopwatch
 from schedgym.fleet.dynamics import realise, realise_day
@@ -47,11 +46,7 @@ def _cached(path: str, resolved: str, version: tuple[int, int]) -> EpochGraphPol
 def load_epoch_solver_policy(checkpoint: str | Path | None = None) -> EpochGraphPolicy:
     """The policy of ``checkpoint`` (default: the shipped one), cached per file version; a missing
     or unreadable file raises :class:`~schedgym.agents.fleet.policy.FleetCheckpointError`."""
-    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
-        raise FleetCheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
-    path = Path(checkpoint) if checkpoint is not None else DEFAULT_EPOCH_CHECKPOINT
-    info = checkpoint_file(path)
-    return _cached(str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size))
+    return _cached(*checkpoint_key(checkpoint, DEFAULT_EPOCH_CHECKPOINT))
 
 
 class EpochGNNSolver:

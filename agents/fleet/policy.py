@@ -172,6 +172,19 @@ def checkpoint_file(path: str | Path) -> os.stat_result:
     )
 
 
+def checkpoint_key(
+    checkpoint: str | os.PathLike[str] | None, default: Path
+) -> tuple[str, str, tuple[int, int]]:
+    """``(path, resolved path, (mtime_ns, size))`` of ``checkpoint`` (``default`` when ``None``),
+    for caching a loaded policy per file version; a ``checkpoint`` that is not a path, or a file
+    :func:`checkpoint_file` refuses, raises :class:`FleetCheckpointError` first."""
+    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+        raise FleetCheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
+    path = Path(checkpoint) if checkpoint is not None else default
+    info = checkpoint_file(path)
+    return str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size)
+
+
 def _reason(exc: BaseException) -> str:
     """The first sentence of an exception's message (at most 160 characters)."""
     first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")

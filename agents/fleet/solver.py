@@ -10,16 +10,14 @@ raises :class:`~schedgym.agents.fleet.policy.FleetCheckpointError` before anythi
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from schedgym.agents.checkpoint import file_fingerprint
 from schedgym.agents.fleet.policy import (
     DEFAULT_CHECKPOINT,
-    FleetCheckpointError,
     FleetPolicy,
-    checkpoint_file,
+    checkpoint_key,
     forecast_table,
 )
 from schedgym.baselines.fleet.policies import finish
@@ -43,11 +41,7 @@ def load_fleet_policy(checkpoint: str | Path | None = None) -> FleetPolicy:
     ``checkpoint`` that is not a path, raises
     :class:`~schedgym.agents.fleet.policy.FleetCheckpointError`
     before the compiled kernel sees any weight."""
-    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
-        raise FleetCheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
-    path = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
-    info = checkpoint_file(path)
-    return _cached(str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size))
+    return _cached(*checkpoint_key(checkpoint, DEFAULT_CHECKPOINT))
 
 
 def _warm_up(policy: FleetPolicy) -> None:
