@@ -86,7 +86,9 @@ class SelfLabelConfig:
 
     ``label_solvers`` (e.g. ``["mwkr"]`` for the job shop) adds the solutions of solvers that
     report their env actions (``info["actions"]``) to the candidates, so that the labels start at
-    least as good as those solvers. ``batch_size`` counts decisions per gradient step.
+    least as good as those solvers; ``label_options`` gives a label solver keyword options by
+    name (e.g. ``{"tabu": {"iterations": 2000, "construction": "active"}}``). ``batch_size``
+    counts decisions per gradient step.
     """
 
     learning_rate: float = 2e-4
@@ -96,6 +98,7 @@ class SelfLabelConfig:
     epochs: int = 1
     max_grad_norm: float = 1.0
     label_solvers: list[str] = field(default_factory=list)
+    label_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

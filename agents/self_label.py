@@ -16,6 +16,7 @@ run draws exactly the instances and samples an uninterrupted run would have draw
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -41,12 +42,15 @@ from schedgym.core.errors import SchedGymError
 from schedgym.core.solver import Budget, load_solver
 
 
-def label_solver(problem: str, name: str) -> Any:
-    """A registered solver of ``problem`` whose results carry ``info["actions"]``."""
+def label_solver(problem: str, name: str, options: Mapping[str, Any] | None = None) -> Any:
+    """A registered solver of ``problem`` whose results carry ``info["actions"]``, built with
+    keyword ``options``."""
     try:
-        return load_solver(problem, name)
+        return load_solver(problem, name, **dict(options or {}))
     except SchedGymError as exc:
         raise ConfigError(f"self_label.label_solvers: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"self_label.label_options.{name}: {exc}") from None
 
 
 def cross_entropy_step(
@@ -92,7 +96,13 @@ class SelfLabelTrainer:
             settings.learning_rate,
         )
         self.problem = config.problem
-        self.labellers = [label_solver(self.problem.name, n) for n in settings.label_solvers]
+        unknown = sorted(set(settings.label_options) - set(settings.label_solvers))
+        if unknown:
+            raise ConfigError(f"self_label.label_options.{unknown[0]}: not in label_solvers")
+        self.labellers = [
+            label_solver(self.problem.name, n, settings.label_options.get(n))
+            for n in settings.label_solvers
+        ]
         self.pool = EnvPool(config)
         self.rng = np.random.default_rng(config.seed)
         self.torch_rng = torch.Generator().manual_seed(config.seed)

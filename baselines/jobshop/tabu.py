@@ -34,6 +34,13 @@ iteration count is deterministic; a time-limited run depends on the machine's sp
 
 Only the static problem is solved: noise, breakdowns, release times and blocking raise
 :class:`UnsupportedVariantError`, as for ``cpsat``.
+
+Env actions: with ``construction="active"`` the best schedule is replayed through
+``JobShopEnv(construction="active")`` (:func:`~schedgym.baselines.jobshop.replay.active_replay`);
+when the replay is no longer than the search's schedule (nearly always; it can be shorter) it is
+the result and ``info["actions"]`` holds its decisions, so the search can label an agent's
+training (``self_label.label_solvers``). ``construction="non-delay"`` (default) reports no
+actions: the search's schedules are generally not non-delay.
 """
 
 from __future__ import annotations
@@ -43,8 +50,10 @@ from typing import Any
 import numpy as np
 
 from schedgym.baselines.jobshop import tabu_kernel as kernel
+from schedgym.baselines.jobshop.replay import active_replay
 from schedgym.core.errors import InvalidScheduleError, UnsupportedVariantError
 from schedgym.core.solver import Budget, SolveResult, Status, Stopwatch, load_solver
+from schedgym.jobshop.active import check_supported
 from schedgym.jobshop.dynamics import DynamicsConfig
 from schedgym.jobshop.instance import JobShopInstance
 from schedgym.jobshop.schedule import Conditions, JobShopSchedule, Operation
@@ -61,7 +70,7 @@ class TabuSearch:
 
     ``start``: job-shop solver whose schedule starts the search; ``iterations``: fixed
     iteration count (deterministic runs); ``tenure``, ``stall``, ``kick``: search parameters
-    (None: the defaults above).
+    (None: the defaults above); ``construction``: ``"active"`` to report env actions (above).
     """
 
     name = "tabu"
@@ -75,9 +84,12 @@ class TabuSearch:
         tenure: int | None = None,
         stall: int | None = None,
         kick: int = 2,
+        construction: str = "non-delay",
         **env_options: Any,
     ) -> None:
         self.dynamics = DynamicsConfig(**env_options)
+        check_supported(construction, self.dynamics)
+        self.construction = construction
         for label, value in (("iterations", iterations), ("tenure", tenure), ("stall", stall)):
             if value is not None and value < 1:
                 raise ValueError(f"{label} must be >= 1, got {value}")
@@ -124,6 +136,12 @@ class TabuSearch:
         )
         lower = instance.lower_bound()
         best = int(search.state[kernel.BEST])
+        actions: dict[str, Any] = {}
+        if self.construction == "active":
+            replay = active_replay(instance, starts, self.name)
+            if replay.makespan <= best:
+                ops, best = replay.schedule.operations, replay.makespan
+                actions["actions"] = replay.actions
         status: Status = "optimal" if code == 1 or best <= lower else "feasible"
         schedule = JobShopSchedule(instance.name, ops, self.name, status, watch.elapsed)
         objective = validate_schedule(instance, schedule, Conditions())
@@ -140,6 +158,7 @@ class TabuSearch:
                 "iterations": int(search.state[kernel.ITER]),
                 "restarts": int(search.state[kernel.RESTARTS]),
                 "best_iteration": int(search.state[kernel.BEST_ITER]),
+                **actions,
             },
         )
 

@@ -255,3 +255,28 @@ def test_learning_curve_plots_a_run_folder(tmp_path: Path) -> None:
     out = tmp_path / "curve.png"
     assert plot_main([str(run), "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_label_options_build_the_label_solvers(tmp_path: Path) -> None:
+    """Tabu search labels an active-construction run: its env actions replay in that env and
+    beat the untrained policy's samples."""
+    from schedgym.agents.run import RunFiles
+    from schedgym.agents.self_label import SelfLabelTrainer
+
+    data = small_config(tmp_path, env_kwargs={"construction": "active"})
+    data["self_label"].update(
+        instances_per_iter=2,
+        samples=2,
+        label_solvers=["tabu"],
+        label_options={"tabu": {"iterations": 300, "construction": "active"}},
+    )
+    files = RunFiles(tmp_path / "run")
+    trainer = SelfLabelTrainer(TrainConfig.from_dict(data), files, None)
+    stats = trainer.iterate()
+    assert stats["label_objective"] < stats["sample_objective"], stats
+    data["self_label"]["label_options"] = {"mwkr": {}}
+    with pytest.raises(ConfigError, match=r"label_options\.mwkr: not in label_solvers"):
+        SelfLabelTrainer(TrainConfig.from_dict(data), files, None)
+    data["self_label"]["label_options"] = {"tabu": {"iterations": 0}}
+    with pytest.raises(ConfigError, match=r"label_options\.tabu"):
+        SelfLabelTrainer(TrainConfig.from_dict(data), files, None)

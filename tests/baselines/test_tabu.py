@@ -138,3 +138,43 @@ def test_zero_lengths_and_repeated_machines() -> None:
         assert result.schedule is not None and result.objective is not None
         assert validate_schedule(instance, result.schedule) == result.objective
         assert result.objective <= result.info["start_makespan"]
+
+
+@pytest.mark.parametrize("name", ["ft06", "la01", "ft10"])
+def test_active_construction_reports_actions_that_rebuild_the_schedule(name: str) -> None:
+    from schedgym.jobshop.env import JobShopEnv
+
+    instance = load(name)
+    plain = TabuSearch(iterations=500).solve(instance, Budget(seed=3))
+    active = TabuSearch(iterations=500, construction="active").solve(instance, Budget(seed=3))
+    assert "actions" not in plain.info  # a search schedule is generally not non-delay
+    actions = active.info["actions"]
+    assert active.objective is not None and plain.objective is not None
+    assert active.objective <= plain.objective  # the replay left-shifts, never lengthens
+    env = JobShopEnv(instance, construction="active")
+    env.reset(seed=0)
+    for action in actions:
+        _, _, terminated, _, info = env.step(action)
+    assert terminated and info["makespan"] == active.objective
+    assert active.schedule is not None
+    assert validate_schedule(instance, active.schedule) == active.objective
+
+
+def test_active_replay_of_a_shuffled_schedule_is_valid() -> None:
+    from schedgym.baselines.jobshop.replay import active_replay
+
+    instance = load("ft10")
+    rule = load_solver("jobshop", "spt").solve(instance, Budget(seed=0))
+    assert rule.schedule is not None and rule.objective is not None
+    starts = rule.schedule.start_times(instance.num_jobs, instance.num_ops)
+    replay = active_replay(instance, starts)
+    assert validate_schedule(instance, replay.schedule) == replay.makespan
+    assert replay.makespan <= rule.objective  # a non-delay schedule is active: rebuilt or shifted
+    assert len(replay.actions) == instance.machines.size
+
+
+def test_construction_option_is_checked() -> None:
+    from schedgym.jobshop.active import ConstructionError
+
+    with pytest.raises(ConstructionError):
+        TabuSearch(construction="lazy")
