@@ -7,6 +7,11 @@ One format serves training resumption and shipping. A checkpoint is a ``dict`` s
      "policy": state_dict, "meta": {...},            # enough to run the agent
      "optimizer": state_dict, "trainer": {...}}      # only in resumable training states
 
+A validated best checkpoint's ``meta`` holds ``method``, ``step``, ``metrics``, ``env_id`` and
+``env_options``: the values of the problem's decision options the run trained under (e.g.
+``{"construction": "active"}``), which the agent's solvers then play under
+(:func:`schedgym.agents.solver.load_agent`).
+
 It is always read with ``torch.load(..., weights_only=True)``: loading never executes code from
 the file. Writes go to a temporary file in the same folder, then ``os.replace``: an interrupted
 write leaves the previous checkpoint intact.

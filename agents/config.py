@@ -173,6 +173,13 @@ class TrainConfig:
         hooks = self.problem.training
         return {**(dict(hooks.env_kwargs) if hooks else {}), **self.env_kwargs}
 
+    def decision_options(self) -> dict[str, Any]:
+        """The env options of this run that change what an action means (the problem's
+        ``decision_options``), as recorded in its checkpoints' ``meta["env_options"]``."""
+        hooks = self.problem.training
+        names = hooks.decision_options if hooks else ()
+        return {k: v for k, v in self.env_options().items() if k in names}
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data (tuples as lists), ready for YAML or a checkpoint."""
         return plain_config(self)

@@ -45,15 +45,22 @@ from schedgym.problems import get_problem
 
 
 @lru_cache(maxsize=4)
-def _cached_policy(path: str, resolved: str, version: tuple[int, int]) -> GraphPointerPolicy:
-    return policy_from_payload(load_checkpoint(path), source=path)
+def _cached_agent(
+    path: str, resolved: str, version: tuple[int, int]
+) -> tuple[GraphPointerPolicy, dict[str, Any]]:
+    payload = load_checkpoint(path)
+    options = payload.get("meta", {}).get("env_options", {})
+    if not isinstance(options, dict):
+        raise CheckpointError(path, "meta['env_options'] must be a dict")
+    return policy_from_payload(payload, source=path), options
 
 
-def load_policy(
+def load_agent(
     checkpoint: str | Path | None = None, problem: str = "jobshop"
-) -> GraphPointerPolicy:
-    """The policy of ``checkpoint`` (default: ``problem``'s shipped one), cached per file
-    version.
+) -> tuple[GraphPointerPolicy, dict[str, Any]]:
+    """The policy of ``checkpoint`` (default: ``problem``'s shipped one) and the env options it
+    was trained under that change what an action means (those of the problem's
+    ``decision_options`` recorded in its ``meta["env_options"]``), cached per file version.
 
     Every fault of the file (see :mod:`schedgym.agents.checkpoint`), or a ``checkpoint`` that is
     not a path, raises :class:`~schedgym.agents.checkpoint.CheckpointError`."""
@@ -61,7 +68,19 @@ def load_policy(
         raise CheckpointError(f"checkpoint={checkpoint!r:.60}", "not a file path")
     path = Path(checkpoint) if checkpoint is not None else default_checkpoint(problem)
     info = checkpoint_file(path)
-    return _cached_policy(str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size))
+    policy, options = _cached_agent(
+        str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size)
+    )
+    hooks = get_problem(problem).training
+    names = hooks.decision_options if hooks else ()
+    return policy, {k: v for k, v in options.items() if k in names}
+
+
+def load_policy(
+    checkpoint: str | Path | None = None, problem: str = "jobshop"
+) -> GraphPointerPolicy:
+    """The policy of ``checkpoint`` (see :func:`load_agent`)."""
+    return load_agent(checkpoint, problem)[0]
 
 
 class PPOGNNSolver:
@@ -72,7 +91,7 @@ class PPOGNNSolver:
 
     def __init__(self, checkpoint: str | Path | None = None, **env_options: Any) -> None:
         torch.set_num_threads(1)
-        self.policy = load_policy(checkpoint, self.problem)
+        self.policy, trained_under = load_agent(checkpoint, self.problem)
         path = Path(checkpoint) if checkpoint is not None else default_checkpoint(self.problem)
         self.fingerprint = file_fingerprint(path)  # part of the leaderboard's config hash
         descriptor = get_problem(self.problem)
@@ -80,7 +99,8 @@ class PPOGNNSolver:
         self.env_id = descriptor.env_id
         self.direction = descriptor.direction
         self.objective_key = hooks.objective_key if hooks else "objective"
-        self.env_options = {**(dict(hooks.env_kwargs) if hooks else {}), **env_options}
+        defaults = dict(hooks.env_kwargs) if hooks else {}
+        self.env_options = {**defaults, **trained_under, **env_options}
 
     def _env(self, instance: Any) -> gym.Env[Any, Any]:
         return gym.make(self.env_id, instance=instance, **self.env_options).unwrapped

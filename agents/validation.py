@@ -146,6 +146,7 @@ class Tracker:
                 "step": step,
                 "metrics": metrics,
                 "env_id": self.config.env_id,
+                "env_options": self.config.decision_options(),
             }
             self.files.save_best(make_payload(policy, meta))
         return metrics

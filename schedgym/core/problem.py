@@ -141,11 +141,15 @@ class Sampler:
 class TrainingHooks:
     """What the training engine needs beyond the sampler: the ``info`` key holding the episode's
     objective when it ends, the reference heuristic that ``val_score`` divides by (a registered
-    solver name), and env keyword arguments every training env gets (e.g. a reward scale)."""
+    solver name), env keyword arguments every training env gets (e.g. a reward scale), and the
+    names of the env options that change what an action means (``decision_options``, e.g. the
+    job shop's ``construction``): a run records their values in its checkpoints and the agent's
+    solvers play under them."""
 
     objective_key: str
     reference_solver: str
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    decision_options: tuple[str, ...] = ()
 
 
 def looks_like_path(text: str) -> bool:

@@ -85,6 +85,9 @@ PROBLEM = Problem(
         generator=JobShopGenerator,
     ),
     training=TrainingHooks(
-        objective_key="makespan", reference_solver="fdd-mwkr", env_kwargs={"reward_scale": "auto"}
+        objective_key="makespan",
+        reference_solver="fdd-mwkr",
+        env_kwargs={"reward_scale": "auto"},
+        decision_options=("construction",),
     ),
 )

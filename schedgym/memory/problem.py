@@ -174,6 +174,9 @@ PROBLEM = Problem(
         generator=AssignGenerator,
     ),
     training=TrainingHooks(
-        objective_key="objective", reference_solver="xla-greedy", env_kwargs={"order": "benefit"}
+        objective_key="objective",
+        reference_solver="xla-greedy",
+        env_kwargs={"order": "benefit"},
+        decision_options=("order",),
     ),
 )

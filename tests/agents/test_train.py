@@ -280,3 +280,24 @@ def test_label_options_build_the_label_solvers(tmp_path: Path) -> None:
     data["self_label"]["label_options"] = {"tabu": {"iterations": 0}}
     with pytest.raises(ConfigError, match=r"label_options\.tabu"):
         SelfLabelTrainer(TrainConfig.from_dict(data), files, None)
+
+
+def test_checkpoint_records_the_construction_and_the_solver_plays_under_it(tmp_path: Path) -> None:
+    from schedgym.agents.solver import PPOGNNSolver
+    from schedgym.core.solver import Budget
+    from schedgym.datasets.jobshop import load
+
+    data = small_config(tmp_path, total_steps=2000, env_kwargs={"construction": "active"})
+    data["validation"] = {"num_instances": 2, "every": 2000}
+    best = train(TrainConfig.from_dict(data), resume=False, progress=False)
+    assert load_checkpoint(best)["meta"]["env_options"] == {"construction": "active"}
+    solver = PPOGNNSolver(checkpoint=best)
+    assert solver.env_options["construction"] == "active"
+    assert (
+        PPOGNNSolver(checkpoint=best, construction="non-delay").env_options["construction"]
+        == "non-delay"
+    )  # the caller's option wins
+    result = solver.solve(load("ft06"), Budget(seed=0))
+    assert result.objective is not None and result.objective >= 55
+    shipped = PPOGNNSolver()  # trained before the option existed: non-delay, the env default
+    assert "construction" not in shipped.env_options
