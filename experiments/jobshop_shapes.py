@@ -45,6 +45,16 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
     return sizes
 
 
+def construction_of(solver: Any) -> str:
+    """The construction a solver builds its schedules with: its env options' (rules, agents:
+    an agent plays under the one its checkpoint was trained with), its own option (tabu), else
+    the env's default, non-delay."""
+    options = getattr(solver, "env_options", None)
+    if isinstance(options, dict) and "construction" in options:
+        return str(options["construction"])
+    return str(getattr(solver, "construction", "non-delay"))
+
+
 def run(
     sizes: Sequence[tuple[int, int]],
     count: int,
@@ -85,7 +95,7 @@ def run(
                         "shape": f"{jobs}x{machines}",
                         "instance": i,
                         "solver": name,
-                        "construction": construction,
+                        "construction": construction_of(solver),
                         "makespan": makespan,
                         "reference": reference,
                         "reference_status": ref.status,

@@ -33,10 +33,12 @@ def test_solver_options_reach_the_named_solver_and_bad_ones_exit_2(
     rows = jobshop_shapes.run([(5, 4)], 3, ["mwkr"], "non-delay", 2.0, 0, option)
     active = jobshop_shapes.run([(5, 4)], 3, ["mwkr"], "active", 2.0)
     assert [r["makespan"] for r in rows] == [r["makespan"] for r in active]
+    assert {r["construction"] for r in rows} == {"active"}  # the solver's, not the flag's
     back = {"mwkr": {"construction": "non-delay"}}  # the solver's own option wins
     own = jobshop_shapes.run([(5, 4)], 3, ["mwkr"], "active", 2.0, 0, back)
     plain = jobshop_shapes.run([(5, 4)], 3, ["mwkr"], "non-delay", 2.0)
     assert [r["makespan"] for r in own] == [r["makespan"] for r in plain]
+    assert {r["construction"] for r in own} == {"non-delay"}
     for bad in ("spt.construction=active", "mwkr.", "construction="):
         with pytest.raises(SystemExit) as stop:
             jobshop_shapes.main([*base, "--solvers", "mwkr", "--set", bad])
