@@ -177,8 +177,7 @@ class TrainConfig:
         """The env options of this run that change what an action means (the problem's
         ``decision_options``), as recorded in its checkpoints' ``meta["env_options"]``."""
         hooks = self.problem.training
-        names = hooks.decision_options if hooks else ()
-        return {k: v for k, v in self.env_options().items() if k in names}
+        return hooks.decisions(self.env_options()) if hooks else {}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (tuples as lists), ready for YAML or a checkpoint."""

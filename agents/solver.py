@@ -72,8 +72,7 @@ def load_agent(
         str(path), str(path.resolve()), (info.st_mtime_ns, info.st_size)
     )
     hooks = get_problem(problem).training
-    names = hooks.decision_options if hooks else ()
-    return policy, {k: v for k, v in options.items() if k in names}
+    return policy, hooks.decisions(options) if hooks else {}
 
 
 def load_policy(

@@ -151,6 +151,10 @@ class TrainingHooks:
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
     decision_options: tuple[str, ...] = ()
 
+    def decisions(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Those of ``options`` that are decision options."""
+        return {k: v for k, v in options.items() if k in self.decision_options}
+
 
 def looks_like_path(text: str) -> bool:
     """Whether ``text`` names a file rather than a shipped instance: it exists, has a suffix or
