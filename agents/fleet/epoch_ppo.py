@@ -296,6 +296,9 @@ class EpochPPOTrainer:
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
         self.iteration, self.best, self.seconds = 0, -np.inf, 0.0
         self.val = validation_set(cfg)
+        self.train_fixed = (  # read once: every iteration draws days of the same scenario
+            load_instance(cfg.train_scenario) if cfg.train_scenario is not None else None
+        )
         self.val_es = float(sum(self.prior.play(s) for s in self.val))
         state_file = self.run / "state.pt"
         if state_file.exists():
@@ -317,12 +320,14 @@ class EpochPPOTrainer:
         rng = np.random.default_rng([cfg.seed, it])
         torch.manual_seed(cfg.seed * 1_000_003 + it)
         gen = FleetGenerator(tuple(cfg.train_vertiports), tuple(cfg.train_aircraft))  # type: ignore[arg-type]
-        fixed = load_instance(cfg.train_scenario) if cfg.train_scenario is not None else None
         policy = numpy_policy(self.net, cfg)
         days, profits = [], []
         for _ in range(cfg.days_per_iter):
-            if fixed is not None:  # one of the shipped scenario's training days
-                scen, day = fixed, int(rng.integers(cfg.train_days[0], cfg.train_days[1] + 1))
+            if self.train_fixed is not None:  # one of the shipped scenario's training days
+                scen, day = (
+                    self.train_fixed,
+                    int(rng.integers(cfg.train_days[0], cfg.train_days[1] + 1)),
+                )
             else:
                 scen = gen.sample(rng)
                 day = int(rng.integers(1 << 30))
