@@ -87,8 +87,12 @@ class SelfLabelConfig:
     ``label_solvers`` (e.g. ``["mwkr"]`` for the job shop) adds the solutions of solvers that
     report their env actions (``info["actions"]``) to the candidates, so that the labels start at
     least as good as those solvers; ``label_options`` gives a label solver keyword options by
-    name (e.g. ``{"tabu": {"iterations": 2000, "construction": "active"}}``). ``batch_size``
-    counts decisions per gradient step.
+    name (e.g. ``{"tabu": {"iterations": 2000, "construction": "active"}}``). With
+    ``include_greedy`` the policy's own greedy solution of each instance is a candidate too, and
+    the one kept on ties: a sample (or a label solver's solution) becomes the label only when it
+    is strictly better, so a nearly deterministic policy (e.g. a behaviour clone) is not trained
+    on samples that merely tie its greedy choice. ``batch_size`` counts decisions per gradient
+    step.
     """
 
     learning_rate: float = 2e-4
@@ -99,6 +103,7 @@ class SelfLabelConfig:
     max_grad_norm: float = 1.0
     label_solvers: list[str] = field(default_factory=list)
     label_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    include_greedy: bool = False
 
 
 @dataclass

@@ -174,6 +174,18 @@ class SelfLabelTrainer:
         labels = [sampled.actions[i * samples + int(np.argmin(scores[i]))] for i in range(count)]
         best = scores.min(axis=1)
         steps: int = sampled.steps
+        if settings.include_greedy:  # the greedy solution is the label unless strictly beaten
+            greedy = run_episodes(
+                envs[:count],
+                policy_chooser(self.policy, sample=False),
+                resets,
+                key=hooks.objective_key,
+            )
+            steps += greedy.steps
+            own = sign * greedy.worst_is(self.problem.direction)
+            for i in range(count):
+                if not own[i] > best[i]:
+                    labels[i], best[i] = greedy.actions[i], own[i]
         for solver in self.labellers:  # solvers' own solutions compete for the labels
             for i, instance in enumerate(instances):
                 result = solver.solve(instance, Budget(seed=0))

@@ -15,7 +15,9 @@ from schedgym.memory.cost import CostModel
 from schedgym.memory.env import MemoryMappingEnv
 from schedgym.memory.generator import AssignGenerator
 
-CONFIG = Path(__file__).resolve().parents[2] / "experiments" / "configs" / "memory_bc.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "experiments" / "configs" / "memory_bc.yaml"
+SHIPPED = ROOT / "agents" / "checkpoints" / "memory_gnn.pt"
 
 
 def _instance(seed: int = 3, buffers: tuple[int, int] = (40, 60)) -> object:
@@ -29,8 +31,9 @@ def test_greedy_rule_is_xla_greedy_and_labels_are_no_worse() -> None:
     actions, value = bc.play(env, instance, bc.greedy_rule(benefit))  # type: ignore[arg-type]
     assert value == pytest.approx(XlaGreedy().solve(instance).objective)  # type: ignore[arg-type]
     assert len(actions) == instance.num_buffers  # type: ignore[attr-defined]
-    row = bc.label_instance(env, instance, bc.SOURCES, cpsat_time=1.0)  # type: ignore[arg-type]
-    assert set(row["objectives"]) == set(bc.SOURCES)
+    sources = [s for s in bc.SOURCES if s != "agent"]
+    row = bc.label_instance(env, instance, sources, cpsat_time=1.0)  # type: ignore[arg-type]
+    assert set(row["objectives"]) == set(sources)
     best = min(row["objectives"].values())
     assert row["objectives"][row["source"]] == best <= row["objectives"]["greedy"]
     _, replayed = bc.play(env, instance, lambda e, i: None)  # type: ignore[arg-type]
@@ -56,3 +59,32 @@ def test_main_labels_fits_and_saves(tmp_path: Path, capsys: pytest.CaptureFixtur
     if out.exists():  # saved only when an epoch beat the untrained policy
         payload = torch.load(out, weights_only=True)
         assert payload["meta"]["method"] == "bc"
+
+
+def test_agent_source_is_the_best_of_the_agents_episodes_and_replays() -> None:
+    from schedgym.agents.config import TrainConfig
+    from schedgym.agents.envs import make_env
+    from schedgym.agents.rollout import policy_chooser, run_episodes
+
+    config = TrainConfig.from_yaml(CONFIG)
+    agent = bc.AgentSource(config, SHIPPED, samples=4)
+    instance = _instance(seed=5, buffers=(80, 100))
+    actions, value = agent.best(instance, seed=0)  # type: ignore[arg-type]
+    reset = [{"seed": 0, "options": {"instance": instance}}]
+    greedy = run_episodes(agent.envs[:1], policy_chooser(agent.policy), reset, "objective")
+    assert value <= float(greedy.objectives[0])
+    assert agent.best(instance, seed=0) == (actions, value)  # type: ignore[arg-type]  # seeded
+    env = make_env(config).unwrapped
+    env.reset(**reset[0])
+    info: dict[str, object] = {}
+    for action in actions:
+        *_, info = env.step(action)
+    assert info["objective"] == pytest.approx(value)  # the label replays to its objective
+    row = bc.label_instance(env, instance, ["greedy", "agent"], 1.0, agent, seed=0)  # type: ignore[arg-type]
+    assert row["objectives"]["agent"] == value
+    if row["source"] == "agent":
+        assert row["actions"] == actions
+    else:  # the greedy is kept on ties
+        assert row["objectives"]["greedy"] <= value
+    with pytest.raises(ValueError, match="needs --agent"):
+        bc.label_instance(env, instance, ["agent"], 1.0)  # type: ignore[arg-type]

@@ -301,3 +301,29 @@ def test_checkpoint_records_the_construction_and_the_solver_plays_under_it(tmp_p
     assert result.objective is not None and result.objective >= 55
     shipped = PPOGNNSolver()  # trained before the option existed: non-delay, the env default
     assert "construction" not in shipped.env_options
+
+
+def test_include_greedy_keeps_the_greedy_solution_unless_a_sample_beats_it(tmp_path: Path) -> None:
+    """With ``include_greedy`` no instance's label is worse than the policy's greedy solution."""
+    import copy
+
+    from schedgym.agents.rollout import policy_chooser, run_episodes
+    from schedgym.agents.run import RunFiles
+    from schedgym.agents.self_label import SelfLabelTrainer
+
+    data = small_config(tmp_path)
+    data["self_label"].update(instances_per_iter=4, samples=1, include_greedy=True)
+    trainer = SelfLabelTrainer(TrainConfig.from_dict(data), RunFiles(tmp_path / "run"), None)
+    rng = copy.deepcopy(trainer.rng)  # draws the instances iterate() will draw
+    generator = trainer.problem.sampler.level_generator(size=trainer.config.size_at(0))
+    instances = [generator.sample(rng) for _ in range(4)]
+    hooks = trainer.problem.training
+    greedy = run_episodes(
+        trainer.pool.get(4),
+        policy_chooser(trainer.policy),
+        [{"seed": 0, "options": {"instance": inst}} for inst in instances],
+        key=hooks.objective_key,
+    )
+    stats = trainer.iterate()
+    assert stats["label_objective"] <= float(np.mean(greedy.objectives)) + 1e-9
+    assert stats["label_objective"] <= stats["sample_objective"] + 1e-9
