@@ -1,10 +1,11 @@
 """Memory ``assign``: the shipped graph agent on generated instances larger than its training.
 
-The shipped ``memory_gnn.pt`` was trained on generated ``assign`` instances of 20-40 buffers
-(``experiments/configs/memory_ppo.yaml``, ``agents/checkpoints/memory_gnn.md``). This script
-draws ``--instances`` instances with the problem's own generator
-(:class:`schedgym.memory.generator.AssignGenerator`, ``--buffers`` buffers, default 60-120,
-about 3x the training sizes; fast memory 0.2-0.5x the peak live load as in training), instance
+The shipped ``memory_gnn.pt`` was behaviour-cloned on generated ``assign`` instances of 40-120
+buffers (``experiments/configs/memory_bc.yaml``, ``agents/checkpoints/memory_gnn.md``). This
+script draws ``--instances`` instances with the problem's own generator
+(:class:`schedgym.memory.generator.AssignGenerator`, ``--buffers`` buffers, default 60-120;
+``120-360`` is about 3x the training sizes; fast memory 0.2-0.5x the peak live load as in
+training), instance
 ``i`` from seed ``--seed + i``, and runs every solver of ``--solvers`` on each. Every mapping is
 validated (:func:`schedgym.core.run.run_one`) before it counts; the objective is the validator's
 modelled time. The table gives, per solver, the mean and range of the per-instance ratio of its
