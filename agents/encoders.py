@@ -191,10 +191,15 @@ class GraphFeaturesExtractor(BaseFeaturesExtractor):
         if self.pool == "meanmax":
             maxed = global_max_pool(node_emb, graph.batch, size=graph.num_graphs)
             pooled = torch.cat([pooled, maxed], dim=-1)
-        glob = obs["global_features"].reshape(graph.num_graphs, -1).float()
+        return Encoding(node_emb, self.graph_proj(pooled), self.global_embedding(obs), graph)
+
+    def global_embedding(self, obs: ObsTensors) -> Tensor:
+        """``(B, hidden)`` projection of the global features (no GNN pass)."""
+        batch = int(obs["node_features"].shape[0])
+        glob = obs["global_features"].reshape(batch, -1).float()
         if glob.shape[-1] == 0:
-            glob = torch.zeros(graph.num_graphs, 1, device=glob.device)
-        return Encoding(node_emb, self.graph_proj(pooled), self.global_proj(glob), graph)
+            glob = torch.zeros(batch, 1, device=glob.device)
+        return self.global_proj(glob)
 
     def forward(self, observations: ObsTensors) -> Tensor:
         """SB3 contract: a flat ``(B, 2 * hidden)`` vector."""

@@ -147,6 +147,32 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
             values = self.value_head(context)
         return logits, values
 
+    def node_encoding(self, obs: ObsTensors) -> tuple[Tensor, Tensor]:
+        """The GNN pass alone: node embeddings in the padded layout ``(B, N, H)`` (zeros in
+        padding slots) and pooled graph embeddings ``(B, H)``. :meth:`logits_from_encoding` turns
+        them into :meth:`action_logits`'s logits, so a rollout can keep an encoding for a few
+        decisions (:class:`schedgym.agents.rollout.CachedEncodingChooser`)."""
+        enc = self.features_extractor.encode(obs)
+        mask = obs["node_mask"].reshape(enc.graph.num_graphs, -1) > 0.5
+        padded = enc.node_emb.new_zeros(*mask.shape, enc.node_emb.shape[-1])
+        padded[mask] = enc.node_emb
+        return padded, enc.graph_emb
+
+    def logits_from_encoding(self, obs: ObsTensors, node_emb: Tensor, graph_emb: Tensor) -> Tensor:
+        """Unmasked action logits ``(B, A)`` from a :meth:`node_encoding` (possibly of an earlier
+        state) and ``obs``'s current action nodes, raw features and global features."""
+        batch, slots, hidden = node_emb.shape
+        nodes = obs["action_node"].reshape(batch, -1).long()  # (B, A)
+        has_node = (nodes >= 0).unsqueeze(-1)
+        safe = nodes.clamp(0, max(slots - 1, 0)).unsqueeze(-1).expand(-1, -1, hidden)
+        gathered = node_emb.gather(1, safe)
+        pointed = torch.where(has_node, gathered, self.none_emb.expand_as(gathered))
+        context = torch.cat([graph_emb, self.features_extractor.global_embedding(obs)], dim=-1)
+        parts = [pointed, context.unsqueeze(1).expand(-1, pointed.shape[1], -1)]
+        if self.skip:
+            parts.append(gather_action_features(obs))
+        return self.pointer_head(torch.cat(parts, dim=-1)).squeeze(-1)
+
     def action_logits(self, obs: ObsTensors) -> Tensor:
         """Unmasked action logits ``(B, A)``; ``A`` is whatever the observation carries."""
         logits, _ = self.logits_and_values(obs, want_values=False)

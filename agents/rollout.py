@@ -16,6 +16,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from torch import Tensor
 
 from schedgym.agents.graph_batch import obs_to_tensors, pad_observations, stack_observations
 from schedgym.agents.policy import GraphPointerPolicy
@@ -48,6 +49,13 @@ def batch_observations(observations: Sequence[Mapping[str, np.ndarray]]) -> Obs:
     return pad_observations(observations)
 
 
+def _pick(logits: Tensor, sample: bool, generator: torch.Generator | None) -> np.ndarray:
+    if sample:
+        probs = torch.softmax(logits, dim=-1)
+        return torch.multinomial(probs, 1, generator=generator).squeeze(-1).numpy()
+    return logits.argmax(dim=-1).numpy()
+
+
 def policy_chooser(
     policy: GraphPointerPolicy, sample: bool = False, generator: torch.Generator | None = None
 ) -> Chooser:
@@ -58,15 +66,69 @@ def policy_chooser(
         with torch.no_grad():
             logits = policy.action_logits(tensors)
             legal = policy.legal_mask(tensors, logits, masks)
-            logits = logits.masked_fill(~legal, float("-inf"))
-            if sample:
-                probs = torch.softmax(logits, dim=-1)
-                actions = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
-            else:
-                actions = logits.argmax(dim=-1)
-        return actions.numpy()
+            return _pick(logits.masked_fill(~legal, float("-inf")), sample, generator)
 
     return choose
+
+
+class CachedEncodingChooser:
+    """Greedy or sampled actions like :func:`policy_chooser`, but the GNN runs for an episode only
+    at every ``refresh_every``-th of its decisions (and whenever its number of nodes changes);
+    in between, the episode's last node and graph embeddings are combined with its current
+    action nodes, raw features and global features
+    (:meth:`GraphPointerPolicy.logits_from_encoding`). The GNN pass is most of a rollout's cost
+    on large graphs, so ``refresh_every = k`` makes sampling up to ``k`` times cheaper there;
+    ``refresh_every = 1`` chooses as :func:`policy_chooser`. :func:`run_episodes` passes the
+    episode ids and calls :meth:`begin` at the start of each batch of episodes."""
+
+    def __init__(
+        self,
+        policy: GraphPointerPolicy,
+        refresh_every: int,
+        sample: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        if refresh_every < 1:
+            raise ValueError(f"refresh_every must be >= 1, got {refresh_every}")
+        self.policy, self.refresh_every = policy, refresh_every
+        self.sample, self.generator = sample, generator
+        self.cache: dict[int, tuple[Tensor, Tensor, int, int]] = {}  # emb, graph emb, nodes, age
+
+    def begin(self) -> None:
+        """Forget every episode's encoding (a new batch of episodes starts)."""
+        self.cache.clear()
+
+    def __call__(self, obs: Obs, masks: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+        """One action per row of ``obs``; row ``r`` belongs to episode ``ids[r]``."""
+        tensors = obs_to_tensors(obs)
+        slots = int(tensors["node_mask"].shape[1])
+        counts = (tensors["node_mask"].reshape(len(ids), -1) > 0.5).sum(dim=1).tolist()
+        stale = [
+            r
+            for r, i in enumerate(ids)
+            if i not in self.cache
+            or self.cache[i][3] >= self.refresh_every
+            or self.cache[i][2] != counts[r]
+            or self.cache[i][0].shape[0] != slots
+        ]
+        with torch.no_grad():
+            if stale:
+                index = torch.as_tensor(stale)
+                node_emb, graph_emb = self.policy.node_encoding(
+                    {k: v[index] for k, v in tensors.items()}
+                )
+                for j, r in enumerate(stale):
+                    self.cache[ids[r]] = (node_emb[j], graph_emb[j], counts[r], 0)
+            rows = [self.cache[i] for i in ids]
+            logits = self.policy.logits_from_encoding(
+                tensors, torch.stack([c[0] for c in rows]), torch.stack([c[1] for c in rows])
+            )
+            legal = self.policy.legal_mask(tensors, logits, masks)
+            actions = _pick(logits.masked_fill(~legal, float("-inf")), self.sample, self.generator)
+        for i in ids:
+            emb, graph, nodes, age = self.cache[i]
+            self.cache[i] = (emb, graph, nodes, age + 1)
+        return actions
 
 
 def mwkr_chooser(remaining_work_feature: int) -> Chooser:
@@ -88,7 +150,7 @@ def mwkr_chooser(remaining_work_feature: int) -> Chooser:
 
 def run_episodes(
     envs: Sequence[gym.Env[Any, Any]],
-    chooser: Chooser,
+    chooser: Chooser | CachedEncodingChooser,
     resets: Sequence[Mapping[str, Any]] | None = None,
     key: str = "makespan",
 ) -> Episodes:
@@ -102,6 +164,8 @@ def run_episodes(
     """
     count = len(envs)
     resets = resets or [{} for _ in range(count)]
+    if isinstance(chooser, CachedEncodingChooser):
+        chooser.begin()
     observations: list[Mapping[str, np.ndarray]] = [
         env.reset(**dict(kw))[0] for env, kw in zip(envs, resets, strict=True)
     ]
@@ -118,7 +182,10 @@ def run_episodes(
         free = np.flatnonzero(masks.sum(axis=1) > 1)
         if len(free):
             batch = batch_observations([observations[active[f]] for f in free])
-            chosen[free] = chooser(batch, masks[free])
+            if isinstance(chooser, CachedEncodingChooser):
+                chosen[free] = chooser(batch, masks[free], [active[f] for f in free])
+            else:
+                chosen[free] = chooser(batch, masks[free])
         still = []
         for i, action in zip(active, chosen.tolist(), strict=True):
             obs, _, terminated, truncated, info = envs[i].step(int(action))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from schedgym.agents.checkpoint import CheckpointError, atomic_save, make_payload
@@ -111,3 +112,59 @@ def test_every_problem_has_graph_agent_solvers(
     assert better(objectives.values()) == objectives[f"{greedy}-sample"]
     with pytest.raises(CheckpointError, match=r"missing\.pt"):
         load_solver(problem, greedy, checkpoint=tmp_path / "missing.pt")
+
+
+def test_cached_encoding_chooser_refresh_one_is_the_plain_policy(checkpoint: Path) -> None:
+    """refresh_every=1 re-encodes every state: the same logits and episodes as policy_chooser;
+    a larger refresh runs the GNN less often and still gives valid, seeded schedules."""
+    import torch
+
+    from schedgym.agents.graph_batch import obs_to_tensors, stack_observations
+    from schedgym.agents.rollout import CachedEncodingChooser, policy_chooser, run_episodes
+
+    solver = PPOGNNSolver(checkpoint=checkpoint)
+    policy = solver.policy
+    instance = taillard_instance(8, 6, seed=2)
+    env = solver._env(instance)
+    obs, _ = env.reset(seed=0)
+    for action in (0, 1, 2):  # a state with some operations scheduled
+        obs, *_ = env.step(int(np.flatnonzero(env.action_masks())[action % 2]))
+    tensors = obs_to_tensors(stack_observations([obs]))
+    with torch.no_grad():
+        direct = policy.action_logits(tensors)
+        split = policy.logits_from_encoding(tensors, *policy.node_encoding(tensors))
+    assert torch.allclose(direct, split, atol=1e-5)
+    envs = [solver._env(instance) for _ in range(3)]
+    resets = [{"seed": 0}] * 3
+    plain = run_episodes(envs, policy_chooser(policy), resets)
+    cached = run_episodes(envs, CachedEncodingChooser(policy, 1), resets)
+    assert plain.actions == cached.actions
+    encoded = {"rows": 0}  # states the GNN encodes
+    original = policy.node_encoding
+
+    def counting(obs: Any) -> Any:
+        encoded["rows"] += int(obs["node_mask"].shape[0])
+        return original(obs)
+
+    policy.node_encoding = counting  # type: ignore[method-assign]
+    try:
+        seeded = [
+            run_episodes(
+                envs,
+                CachedEncodingChooser(policy, 4, True, torch.Generator().manual_seed(5)),
+                resets,
+            )
+            for _ in range(2)
+        ]
+    finally:
+        del policy.node_encoding
+    assert seeded[0].actions == seeded[1].actions  # same seed, same episodes
+    at_most = sum(-(-len(a) // 4) for a in seeded[0].actions)  # one pass per 4 decisions
+    assert 2 * 3 <= encoded["rows"] <= 2 * at_most
+    for env_done, value in zip(envs, seeded[1].objectives, strict=True):
+        schedule = env_done.schedule(solver="t")  # type: ignore[attr-defined]
+        assert validate_schedule(instance, schedule) == value
+    with pytest.raises(ValueError, match="refresh_every"):
+        CachedEncodingChooser(policy, 0)
+    with pytest.raises(ValueError, match="refresh_every"):
+        PPOGNNSampleSolver(checkpoint=checkpoint, refresh_every=0)
