@@ -198,7 +198,7 @@ class PPOGNNSampleSolver(PPOGNNSolver):
             best_env, best = envs[0], float(values[0])
             per_rollout = max(watch.now(), 1e-6)  # lockstep batches cost less per rollout
             # a sampled rollout that re-encodes every few decisions costs less than the greedy
-            # one (measured 0.25-0.45 of it at 8 on the job shop); the first batch measures it
+            # one (at 8: 0.24-0.28 of its time on Taillard); the first batch measures it
             per_rollout *= min(1.0, max(0.5, 2 / self.refresh_every))
             single = per_rollout  # a batch of any size lasts at least one rollout's steps
             done = 0
