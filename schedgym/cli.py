@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from schedgym.core.errors import InstanceFormatError, SchedGymError, UnknownNameError
+from schedgym.core.errors import (
+    BadOptionError,
+    InstanceFormatError,
+    SchedGymError,
+    UnknownNameError,
+)
 from schedgym.leaderboard.cli import COMMANDS as LEADERBOARD_COMMANDS
 from schedgym.leaderboard.cli import SolverOptionsOpt, SuiteArg, parse_options
 from schedgym.leaderboard.options import (
@@ -112,7 +117,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (InstanceFormatError, UnknownNameError) as exc:
+        except (InstanceFormatError, UnknownNameError, BadOptionError) as exc:
             fail(str(exc), 2)
         except SchedGymError as exc:
             fail(str(exc), 1)

@@ -23,6 +23,10 @@ class UnknownNameError(SchedGymError):
     """An unknown solver, suite, instance or problem name."""
 
 
+class BadOptionError(SchedGymError):
+    """An option value a solver refuses (its ``ValueError`` on construction)."""
+
+
 class InvalidScheduleError(SchedGymError):
     """A schedule that violates a constraint of its problem; the message says which and where."""
 

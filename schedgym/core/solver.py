@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
-from schedgym.core.errors import SchedGymError, UnknownNameError
+from schedgym.core.errors import BadOptionError, SchedGymError, UnknownNameError
 
 Status = Literal["optimal", "feasible", "infeasible", "timeout", "unsupported", "error"]
 STATUSES: tuple[Status, ...] = (
@@ -167,7 +167,8 @@ def load_solvers(
 ) -> dict[str, Any]:
     """Instantiate each named solver once (with ``options``), in order, before any work starts.
 
-    Unknown names raise ``UnknownNameError``; options a solver does not take, too.
+    Unknown names raise ``UnknownNameError``; options a solver does not take, too; an option
+    value the solver refuses (its ``ValueError``) raises ``BadOptionError`` naming the solver.
     """
     solvers: dict[str, Any] = {}
     for name in dict.fromkeys(names):
@@ -177,4 +178,6 @@ def load_solvers(
             raise SchedGymError(f"solver {name!r} could not be imported: {exc}") from None
         except TypeError as exc:
             raise UnknownNameError(f"solver {name!r} does not take these options: {exc}") from None
+        except ValueError as exc:
+            raise BadOptionError(f"solver {name!r}: {exc}") from None
     return solvers

@@ -475,3 +475,23 @@ def test_size_range() -> None:
     for bad in ("x", "9-3", "0-4", "-4", "1.5", "4-x"):
         with pytest.raises(argparse.ArgumentTypeError, match="expected"):
             size_range(bad)
+
+
+@pytest.mark.parametrize(
+    ("solver", "option", "message"),
+    [
+        (
+            "ppo-gnn-sample",
+            "refresh_every=0",
+            "solver 'ppo-gnn-sample': refresh_every must be >= 1",
+        ),
+        ("ppo-gnn-sample", "batch=0", "solver 'ppo-gnn-sample': samples and batch must be >= 1"),
+        ("tabu", "kick=-1", "solver 'tabu': kick must be >= 0"),
+    ],
+)
+def test_an_option_value_a_solver_refuses_is_one_line(
+    tmp_path: Path, solver: str, option: str, message: str
+) -> None:
+    result = cli("solve", "-i", "ft06", "-s", solver, "-O", option, "-o", tmp_path / "s.json")
+    assert message in one_error_line(result)
+    assert list(tmp_path.iterdir()) == []
