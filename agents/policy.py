@@ -138,11 +138,7 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
             pointed = gather_action_nodes(
                 enc.node_emb, enc.graph, obs["action_node"], self.none_emb
             )
-            ctx = context.unsqueeze(1).expand(-1, pointed.shape[1], -1)
-            parts = [pointed, ctx]
-            if self.skip:
-                parts.append(gather_action_features(obs))
-            logits = self.pointer_head(torch.cat(parts, dim=-1)).squeeze(-1)
+            logits = self._pointer_logits(obs, pointed, context)
         if want_values:
             values = self.value_head(context)
         return logits, values
@@ -168,6 +164,11 @@ class GraphPointerPolicy(MaskableActorCriticPolicy):
         gathered = node_emb.gather(1, safe)
         pointed = torch.where(has_node, gathered, self.none_emb.expand_as(gathered))
         context = torch.cat([graph_emb, self.features_extractor.global_embedding(obs)], dim=-1)
+        return self._pointer_logits(obs, pointed, context)
+
+    def _pointer_logits(self, obs: ObsTensors, pointed: Tensor, context: Tensor) -> Tensor:
+        """The pointer head on each action's node embedding ``(B, A, H)``, the context
+        ``(B, 2H)`` and (``skip``) the pointed nodes' raw features: logits ``(B, A)``."""
         parts = [pointed, context.unsqueeze(1).expand(-1, pointed.shape[1], -1)]
         if self.skip:
             parts.append(gather_action_features(obs))

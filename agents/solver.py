@@ -211,8 +211,9 @@ class PPOGNNSampleSolver(PPOGNNSolver):
                         break
                 started = time.perf_counter()
                 envs, values = self._run(instance, sampler, count, budget.seed)
-                per_rollout = max((time.perf_counter() - started) / count, 1e-6)
-                single = min(single, per_rollout * count)  # a measured batch bounds it
+                elapsed = time.perf_counter() - started
+                per_rollout = max(elapsed / count, 1e-6)
+                single = min(single, elapsed)  # a measured batch bounds it
                 done += count
                 i = self._best(values)
                 if self._better(float(values[i]), best):

@@ -344,11 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(sources) - set(SOURCES))
     if unknown:
         raise SystemExit(f"unknown label source {unknown[0]!r} (sources: {', '.join(SOURCES)})")
-    agent = (
-        AgentSource(config, args.agent, args.agent_samples)
-        if "agent" in sources and args.agent is not None
-        else None
-    )
+    agent = None
+    if "agent" in sources:  # refused before any instance is labelled
+        if args.agent is None:
+            raise SystemExit("the agent label source needs --agent CHECKPOINT")
+        agent = AgentSource(config, args.agent, args.agent_samples)
     cache: dict[str, Any] = {}
     if args.labels is not None and args.labels.exists():
         cache = json.loads(args.labels.read_text())

@@ -88,3 +88,11 @@ def test_agent_source_is_the_best_of_the_agents_episodes_and_replays() -> None:
         assert row["objectives"]["greedy"] <= value
     with pytest.raises(ValueError, match="needs --agent"):
         bc.label_instance(env, instance, ["agent"], 1.0)  # type: ignore[arg-type]
+
+
+def test_main_refuses_the_agent_source_without_a_checkpoint(tmp_path: Path) -> None:
+    args = ["--config", str(CONFIG), "--out", str(tmp_path / "bc.pt")]
+    args += ["--labels", str(tmp_path / "labels.json"), "--instances", "1"]
+    with pytest.raises(SystemExit, match="needs --agent"):
+        bc.main([*args, "--sources", "greedy,agent", "--label-only"])
+    assert not (tmp_path / "labels.json").exists()  # nothing labelled
