@@ -57,9 +57,12 @@ def problem_of(env_id: str) -> Problem:
 class CurriculumConfig:
     """Instance sizes over the run: each entry of ``sizes`` (keyword arguments of the problem's
     generator, e.g. ``{num_jobs: [6, 10], num_machines: [5, 8]}``) takes an equal share of the
-    steps, in order. Empty: the first size level of the problem's sampler."""
+    steps, in order. Empty: the first size level of the problem's sampler. ``mix: true``
+    (self-labelling only): no order; each training instance draws its entry uniformly, so a run
+    can keep a distribution it was trained on while it learns another."""
 
     sizes: list[dict[str, Any]] = field(default_factory=list)
+    mix: bool = False
 
 
 @dataclass
@@ -201,6 +204,8 @@ class TrainConfig:
                 raise ConfigError(f"{source}: {key} must be >= 1")
         if config.validation.every < 1 or config.validation.num_instances < 1:
             raise ConfigError(f"{source}: validation.every and num_instances must be >= 1")
+        if config.curriculum.mix and config.method != "self_label":
+            raise ConfigError(f"{source}: curriculum.mix is supported by method self_label only")
         reference = config.validation.reference
         if reference is not None and reference not in available_solvers(problem.name):
             raise ConfigError(f"{source}: validation.reference {reference!r} is not a solver")

@@ -157,9 +157,18 @@ class SelfLabelTrainer:
         hooks = self.problem.training
         sampler = self.problem.sampler
         assert hooks is not None and sampler is not None
-        generator = sampler.level_generator(size=cfg.size_at(self.step))
         count, samples = settings.instances_per_iter, settings.samples
-        instances = [generator.sample(self.rng) for _ in range(count)]
+        if cfg.curriculum.mix:  # each instance draws its size setting
+            sizes = cfg.train_sizes()
+            instances = [
+                sampler.level_generator(size=sizes[int(self.rng.integers(len(sizes)))]).sample(
+                    self.rng
+                )
+                for _ in range(count)
+            ]
+        else:
+            generator = sampler.level_generator(size=cfg.size_at(self.step))
+            instances = [generator.sample(self.rng) for _ in range(count)]
         resets = [{"seed": 0, "options": {"instance": inst}} for inst in instances]
         self.policy.set_training_mode(False)
         envs = self.pool.get(count * samples)

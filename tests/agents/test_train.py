@@ -327,3 +327,34 @@ def test_include_greedy_keeps_the_greedy_solution_unless_a_sample_beats_it(tmp_p
     stats = trainer.iterate()
     assert stats["label_objective"] <= float(np.mean(greedy.objectives)) + 1e-9
     assert stats["label_objective"] <= stats["sample_objective"] + 1e-9
+
+
+def test_curriculum_mix_draws_every_size_setting_in_one_iteration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``curriculum.mix`` each instance draws its size setting (seeded), so one iteration
+    holds both shapes; PPO refuses the option."""
+    from schedgym.agents import self_label
+    from schedgym.agents.run import RunFiles
+    from schedgym.agents.self_label import SelfLabelTrainer
+
+    sizes = [{"num_jobs": 6, "num_machines": 6}, {"num_jobs": 8, "num_machines": 4}]
+    data = small_config(tmp_path, curriculum={"sizes": sizes, "mix": True})
+    data["self_label"].update(instances_per_iter=12, samples=2, epochs=1)
+    shapes: list[tuple[int, int]] = []
+    original = self_label.run_episodes
+
+    def recording(envs: Any, chooser: Any, resets: Any, key: str = "makespan") -> Any:
+        shapes.extend(r["options"]["instance"].machines.shape for r in resets)
+        return original(envs, chooser, resets, key=key)
+
+    monkeypatch.setattr(self_label, "run_episodes", recording)
+    trainer = SelfLabelTrainer(TrainConfig.from_dict(data), RunFiles(tmp_path / "run"), None)
+    trainer.iterate()
+    assert set(shapes) == {(6, 6), (8, 4)}
+    again = SelfLabelTrainer(TrainConfig.from_dict(data), RunFiles(tmp_path / "again"), None)
+    first, shapes[:] = list(shapes), []
+    again.iterate()
+    assert shapes == first  # same seed, same draws
+    with pytest.raises(ConfigError, match=r"curriculum\.mix"):
+        TrainConfig.from_dict({**data, "method": "ppo"})
