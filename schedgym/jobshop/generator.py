@@ -4,6 +4,9 @@
   job visits every machine once in a random order, integer durations uniform in ``[low, high]``.
   These follow Taillard's distribution, not his random-number generator: the published ta01-ta80
   are shipped as data (``schedgym.datasets.jobshop``), not regenerated.
+  ``routing="two-set"`` draws Demirkol et al.'s (1998) second class instead (dmu41-dmu80): every
+  job first visits machines ``0 .. M//2 - 1`` in a random order, then the others in a random
+  order (their durations are uniform in ``[1, 200]``: pass ``high=200``).
 * :func:`known_optimum_instance` / :class:`KnownOptimumGenerator`: random instances built around a
   schedule whose makespan equals a trivial lower bound, so their optimum is proven by
   construction (see :func:`known_optimum_instance` for the proof).
@@ -41,6 +44,9 @@ def _content_name(prefix: str, machines: np.ndarray, durations: np.ndarray) -> s
     return f"{prefix}-{jobs}x{ops}-{digest}"
 
 
+ROUTINGS = ("random", "two-set")
+
+
 def _random_instance(
     rng: np.random.Generator,
     num_jobs: int,
@@ -48,14 +54,24 @@ def _random_instance(
     low: int,
     high: int,
     name: str | None,
+    routing: str = "random",
 ) -> JobShopInstance:
     _check_args(num_jobs, num_machines, low, high)
+    if routing not in ROUTINGS:
+        raise ValueError(f"routing must be one of {ROUTINGS}, got {routing!r}")
     durations = rng.integers(low, high + 1, size=(num_jobs, num_machines), dtype=np.int64)
     routes = np.tile(np.arange(num_machines, dtype=np.int64), (num_jobs, 1))
-    machines = rng.permuted(routes, axis=1)  # each row an independent random permutation
-    return JobShopInstance(
-        name or _content_name("taillard", machines, durations), machines, durations
-    )
+    if routing == "random":
+        machines = rng.permuted(routes, axis=1)  # each row an independent random permutation
+        prefix = "taillard"
+    else:  # each half of the machines permuted on its own, the first half first
+        half = num_machines // 2
+        machines = np.concatenate(
+            [rng.permuted(routes[:, :half], axis=1), rng.permuted(routes[:, half:], axis=1)],
+            axis=1,
+        )
+        prefix = "two-set"
+    return JobShopInstance(name or _content_name(prefix, machines, durations), machines, durations)
 
 
 def taillard_instance(
@@ -82,7 +98,8 @@ def _draw_size(rng: np.random.Generator, size: SizeRange, what: str) -> int:
 
 @dataclass(frozen=True)
 class JobShopGenerator:
-    """Samples Taillard-style instances; sizes are fixed or drawn uniformly from inclusive ranges.
+    """Samples Taillard-style instances (``routing="two-set"``: Demirkol's second class); sizes
+    are fixed or drawn uniformly from inclusive ranges.
 
     ``JobShopGenerator(num_jobs=(6, 10), num_machines=(4, 6)).sample(rng)`` draws the number of
     jobs, then the number of machines, then routes and durations, all from ``rng``.
@@ -92,6 +109,11 @@ class JobShopGenerator:
     num_machines: SizeRange = 10
     low: int = 1
     high: int = 99
+    routing: str = "random"
+
+    def __post_init__(self) -> None:
+        if self.routing not in ROUTINGS:
+            raise ValueError(f"routing must be one of {ROUTINGS}, got {self.routing!r}")
 
     @property
     def max_num_jobs(self) -> int:
@@ -104,10 +126,11 @@ class JobShopGenerator:
         return self.num_machines if isinstance(self.num_machines, int) else self.num_machines[1]
 
     def sample(self, rng: np.random.Generator) -> JobShopInstance:
-        """Draw one instance, named ``taillard-JxM-HASH`` after its content."""
+        """Draw one instance, named ``taillard-JxM-HASH`` (``two-set-JxM-HASH``) after its
+        content."""
         jobs = _draw_size(rng, self.num_jobs, "num_jobs")
         machines = _draw_size(rng, self.num_machines, "num_machines")
-        return _random_instance(rng, jobs, machines, self.low, self.high, None)
+        return _random_instance(rng, jobs, machines, self.low, self.high, None, self.routing)
 
 
 def _known_optimum(

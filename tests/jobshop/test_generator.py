@@ -69,6 +69,36 @@ def test_generator_draws_sizes_in_range() -> None:
     assert JobShopGenerator(4, 3).sample(rng).durations.shape == (4, 3)
 
 
+def test_two_set_routing_is_demirkols_second_class() -> None:
+    """``routing="two-set"``: each job visits the first half of the machines (in a random
+    order) before the second half, like dmu41-dmu80; seeded; the default routing is unchanged."""
+    from schedgym.datasets.jobshop import load
+
+    generator = JobShopGenerator(
+        num_jobs=(5, 30), num_machines=(2, 20), high=200, routing="two-set"
+    )
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        instance = generator.sample(rng)
+        half = instance.num_ops // 2
+        assert is_permutation_per_row(instance)
+        assert (instance.machines[:, :half] < half).all()
+        assert instance.name.startswith("two-set-")
+        assert instance.durations.max() <= 200
+    orders = {
+        tuple(row) for row in JobShopGenerator(12, 10, routing="two-set").sample(rng).machines
+    }
+    assert len(orders) > 1  # random within each half
+    dmu = load("dmu41")  # the published class: the same structure
+    assert (dmu.machines[:, : dmu.num_ops // 2] < dmu.num_ops // 2).all()
+    a = JobShopGenerator(8, 6, routing="two-set").sample(np.random.default_rng(5))
+    assert same(a, JobShopGenerator(8, 6, routing="two-set").sample(np.random.default_rng(5)))
+    # the default routing draws what it drew before the option existed (name = content hash)
+    assert JobShopGenerator(8, 6).sample(np.random.default_rng(5)).name == "taillard-8x6-0d5817c1"
+    with pytest.raises(ValueError, match="routing"):
+        JobShopGenerator(routing="cyclic")
+
+
 SIZES = [(1, 1), (1, 4), (4, 1), (3, 3), (6, 4), (4, 6), (10, 10)]
 
 
