@@ -128,10 +128,13 @@ class Clock:
 
 
 class ProgressDisplay:
-    """A rich progress bar over training steps (no-op when disabled)."""
+    """A rich progress bar over training steps (no-op when disabled). Trainers stop after the
+    iteration that passes ``total``, so the bar's total grows to the last step instead of
+    showing more steps done than planned."""
 
     def __init__(self, total: int, start: int, enabled: bool, label: str) -> None:
         self._progress: Progress | None = None
+        self.total = max(total, start)
         if enabled:
             self._progress = Progress(
                 TextColumn("[bold]{task.description}"),
@@ -141,13 +144,14 @@ class ProgressDisplay:
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
             )
-            self._task = self._progress.add_task(label, total=total, completed=start, info="")
+            self._task = self._progress.add_task(label, total=self.total, completed=start, info="")
             self._progress.start()
 
     def update(self, step: int, info: str = "") -> None:
         """Show ``step`` and a short status text."""
+        self.total = max(self.total, step)
         if self._progress is not None:
-            self._progress.update(self._task, completed=step, info=info)
+            self._progress.update(self._task, completed=step, total=self.total, info=info)
 
     def close(self) -> None:
         """Stop the display."""

@@ -358,3 +358,20 @@ def test_curriculum_mix_draws_every_size_setting_in_one_iteration(
     assert shapes == first  # same seed, same draws
     with pytest.raises(ConfigError, match=r"curriculum\.mix"):
         TrainConfig.from_dict({**data, "method": "ppo"})
+
+
+def test_progress_display_total_grows_to_an_overshooting_last_step() -> None:
+    """A run stops after the iteration that passes total_steps: the bar never shows more steps
+    done than its total."""
+    from schedgym.agents.run import ProgressDisplay
+
+    bar = ProgressDisplay(3000, 0, True, "self-label")
+    try:
+        bar.update(1200)
+        assert bar.total == 3000
+        bar.update(9520)
+        assert bar.total == 9520
+        task = bar._progress.tasks[0]
+        assert (task.completed, task.total) == (9520, 9520)
+    finally:
+        bar.close()
