@@ -159,12 +159,10 @@ class SelfLabelTrainer:
         assert hooks is not None and sampler is not None
         count, samples = settings.instances_per_iter, settings.samples
         if cfg.curriculum.mix:  # each instance draws its size setting
-            sizes = cfg.train_sizes()
+            generators = [sampler.level_generator(size=s) for s in cfg.train_sizes()]
+            pick = self.rng.integers  # drawn before each instance, as the runs measured it
             instances = [
-                sampler.level_generator(size=sizes[int(self.rng.integers(len(sizes)))]).sample(
-                    self.rng
-                )
-                for _ in range(count)
+                generators[int(pick(len(generators)))].sample(self.rng) for _ in range(count)
             ]
         else:
             generator = sampler.level_generator(size=cfg.size_at(self.step))

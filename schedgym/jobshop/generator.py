@@ -56,9 +56,7 @@ def _random_instance(
     name: str | None,
     routing: str = "random",
 ) -> JobShopInstance:
-    _check_args(num_jobs, num_machines, low, high)
-    if routing not in ROUTINGS:
-        raise ValueError(f"routing must be one of {ROUTINGS}, got {routing!r}")
+    _check_args(num_jobs, num_machines, low, high)  # routing: JobShopGenerator checks it
     durations = rng.integers(low, high + 1, size=(num_jobs, num_machines), dtype=np.int64)
     routes = np.tile(np.arange(num_machines, dtype=np.int64), (num_jobs, 1))
     if routing == "random":
