@@ -130,7 +130,9 @@ class TrainConfig:
     """Everything one training run needs; ``train(config)`` reproduces it exactly.
 
     ``env_id`` takes a problem name (``jobshop``, ``socdag``, ``memory``, ``fleet``) or an env id;
-    ``env_kwargs`` go to every env (over the problem's training defaults).
+    ``env_kwargs`` go to every env (over the problem's training defaults); ``objective_key``
+    names the ``info`` entry holding an episode's objective when it differs from the problem's
+    (the SoC stream's ``avg_latency``).
     """
 
     name: str = "agent"
@@ -149,6 +151,7 @@ class TrainConfig:
     checkpoint_every: int = 10_000
     run_dir: str = "runs/{name}"
     init_from: str | None = None
+    objective_key: str | None = None
 
     @property
     def run_path(self) -> Path:
@@ -180,6 +183,12 @@ class TrainConfig:
         """Keyword arguments of every env: the problem's training defaults, then ``env_kwargs``."""
         hooks = self.problem.training
         return {**(dict(hooks.env_kwargs) if hooks else {}), **self.env_kwargs}
+
+    def episode_objective_key(self) -> str:
+        """The ``info`` key of an episode's objective: ``objective_key`` or the problem's."""
+        hooks = self.problem.training
+        assert hooks is not None
+        return self.objective_key or hooks.objective_key
 
     def decision_options(self) -> dict[str, Any]:
         """The env options of this run that change what an action means (the problem's

@@ -26,7 +26,12 @@ from schedgym.agents.config import TrainConfig
 
 
 def _high(value: Any) -> Any:
-    if isinstance(value, list | tuple) and len(value) == 2:
+    """The upper end of a numeric ``(low, high)`` range; anything else (a list of names) as is."""
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) for v in value)
+    ):
         return value[1]
     return value
 

@@ -174,7 +174,7 @@ class SelfLabelTrainer:
             envs,
             policy_chooser(self.policy, sample=True, generator=self.torch_rng),
             [r for r in resets for _ in range(samples)],
-            key=hooks.objective_key,
+            key=self.config.episode_objective_key(),
         )
         sign = 1.0 if self.problem.direction == "min" else -1.0
         scores = sign * sampled.worst_is(self.problem.direction).reshape(count, samples)
@@ -186,7 +186,7 @@ class SelfLabelTrainer:
                 envs[:count],
                 policy_chooser(self.policy, sample=False),
                 resets,
-                key=hooks.objective_key,
+                key=self.config.episode_objective_key(),
             )
             steps += greedy.steps
             own = sign * greedy.worst_is(self.problem.direction)

@@ -88,7 +88,7 @@ class Validator:
         envs = self.pool.get(len(self.instances))
         resets = [{"seed": 0, "options": {"instance": inst}} for inst in self.instances]
         episodes = run_episodes(
-            envs, policy_chooser(policy), resets, key=problem.training.objective_key
+            envs, policy_chooser(policy), resets, key=self.config.episode_objective_key()
         )
         ratios = score_ratios(episodes.objectives, self.reference, problem.direction)
         found = episodes.objectives[~np.isnan(episodes.objectives)]

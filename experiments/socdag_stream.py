@@ -18,8 +18,9 @@ energy-delay product (energy per job x average latency, printed in nJ x s = 1000
 episodes after an interruption.
 
 Schedulers are socdag solver names: ``met``, ``etf``, ``heft-rt``, ``random`` (built in),
-``ppo-gnn`` (the shipped graph agent, ``agents/checkpoints/socdag_gnn.pt`` or ``--checkpoint``,
-acting greedily in the env's ``mode="stream"``: see :class:`StreamAgent`), or any name registered
+``ppo-gnn`` (the shipped stream-trained graph agent, ``agents/checkpoints/socdag_stream_gnn.pt``,
+or ``--checkpoint`` (e.g. the static agent ``socdag_gnn.pt``), acting greedily in the env's
+``mode="stream"``: see :class:`StreamAgent`), or any name registered
 in the ``schedgym.solvers`` entry-point group that accepts a stream config. When ``heft-rt`` is
 among them a second table gives each scheduler's latency, energy and EDP over HEFT-RT's (ratio of
 the means over seeds).
@@ -56,13 +57,18 @@ AGENTS = ("ppo-gnn",)
 ``socdag.ppo-gnn`` solver builds a static-mode env and cannot take a stream config)."""
 
 
+STREAM_CHECKPOINT = "socdag_stream_gnn.pt"
+"""The shipped stream-mode agent, in ``agents/checkpoints/`` (trained on seeded DS3-mix streams:
+``socdag_stream_gnn.md`` beside it)."""
+
+
 class StreamAgent:
     """The trained SoC DAG graph agent as a stream scheduler: one greedy episode of the env's
     ``mode="stream"`` per call.
 
-    The policy is loaded through :func:`schedgym.agents.solver.load_policy` (the shipped
-    ``socdag_gnn.pt`` unless ``checkpoint`` names another file) and acts on the env's padded
-    graph: the platform's PEs plus the tasks of the jobs in flight. The env pads for
+    The policy is loaded through :func:`schedgym.agents.solver.load_policy` (the shipped stream
+    agent :data:`STREAM_CHECKPOINT` unless ``checkpoint`` names another file) and acts on the
+    env's padded graph: the platform's PEs plus the tasks of the jobs in flight. The env pads for
     ``max_in_flight`` jobs of the largest application (``max_tasks = cap x max_app_tasks``), so
     the live graph, and the ready set inside it, always fits; the policy's weights do not depend
     on the padding. The env is built with the problem's training options (``reward_scale``
@@ -75,11 +81,12 @@ class StreamAgent:
     def __init__(self, checkpoint: str | Path | None = None) -> None:
         import torch
 
+        from schedgym.agents.checkpoint import CHECKPOINT_DIR
         from schedgym.agents.solver import load_policy
         from schedgym.problems import get_problem
 
         torch.set_num_threads(1)
-        self.policy = load_policy(checkpoint, "socdag")
+        self.policy = load_policy(checkpoint or CHECKPOINT_DIR / STREAM_CHECKPOINT, "socdag")
         hooks = get_problem("socdag").training
         self.env_options: dict[str, Any] = dict(hooks.env_kwargs) if hooks else {}
 
@@ -134,7 +141,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--schedulers", "--solvers", default="met,etf,heft-rt,random",
                         help="comma-separated socdag solver names (ppo-gnn: agent)")  # fmt: skip
     parser.add_argument("--checkpoint", type=Path, default=None,
-                        help="agent checkpoint for ppo-gnn (default: the shipped one)")  # fmt: skip
+                        help="ppo-gnn checkpoint (default: the shipped stream agent)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=500, help="jobs per episode")
     parser.add_argument("--seeds", type=int, default=5, help="episodes per (rate, scheduler)")
     parser.add_argument("--max-in-flight", type=int, default=8, help="cap on jobs in the system")

@@ -21,7 +21,8 @@ env (e.g. ``insertion=False``).
 =============  ==========================================================================
 
 ``objective``: makespan (static) or average job latency (stream); ``info["metrics"]`` holds the
-validated :class:`StaticMetrics` / :class:`StreamMetrics`.
+validated :class:`StaticMetrics` / :class:`StreamMetrics`, and ``info["actions"]`` the env
+actions (PE per decision) of the schedulers that place the env's current task (all but ETF).
 """
 
 from __future__ import annotations
@@ -60,16 +61,30 @@ class RuntimeScheduler:
 
     def run(self, problem: SoCDAGInstance | StreamConfig, seed: int = 0) -> SoCSimulator:
         """Run one episode and return the finished simulator."""
+        return self._play(problem, seed)[0]
+
+    def _play(
+        self, problem: SoCDAGInstance | StreamConfig, seed: int
+    ) -> tuple[SoCSimulator, list[int] | None]:
+        """One episode; also its env actions (the PE of each decision) when every pick was the
+        env's current task, else ``None`` (ETF picks among all ready tasks)."""
         env = self.make_env(problem)
         env.reset(seed=seed)
         sim = env.simulator
         rng = np.random.default_rng(seed)
+        actions: list[int] | None = []
         while not sim.finished:
             while sim.ready_count:
+                current = sim.current()
                 task, pe = self.pick(sim, rng)
+                if actions is not None:
+                    if task == current:
+                        actions.append(pe)
+                    else:
+                        actions = None
                 sim.assign(task, pe)
             sim.advance()
-        return sim
+        return sim, actions
 
     def solve(
         self,
@@ -78,7 +93,7 @@ class RuntimeScheduler:
     ) -> SolveResult[SoCDAGSchedule]:
         """Schedule a static instance or one seeded stream episode."""
         with Stopwatch() as watch:
-            sim = self.run(problem, budget.seed)
+            sim, actions = self._play(problem, budget.seed)
         status: Status = "feasible"
         raw = sim.schedule(self.name, status)
         schedule = SoCDAGSchedule(
@@ -91,9 +106,10 @@ class RuntimeScheduler:
         else:
             metrics = static_metrics(sim.instance, schedule)
             objective = metrics.makespan
-        return SolveResult(
-            schedule, self.name, status, watch.elapsed, objective, info={"metrics": metrics}
-        )
+        info: dict[str, Any] = {"metrics": metrics}
+        if actions is not None:
+            info["actions"] = actions  # env actions: replayable, e.g. as self-labelling labels
+        return SolveResult(schedule, self.name, status, watch.elapsed, objective, info=info)
 
 
 def _earliest_finish(sim: SoCSimulator, task: int, candidates: np.ndarray) -> int:

@@ -9,8 +9,11 @@ Modes
     ``stream``: jobs (copies of applications drawn from ``apps``, default the DS3 mix on the
     ``ds3-soc`` platform) arrive with exponential inter-arrival times of mean ``arrival_mean``,
     at most ``max_in_flight`` in the system; ``num_jobs`` jobs per episode; optional Gaussian
-    execution-time noise (``exec_noise``: standard deviation / mean). A task is ready once its
-    job is injected and its predecessors have completed; it joins the chosen PE's FIFO queue.
+    execution-time noise (``exec_noise``: standard deviation / mean). With
+    ``generator=StreamGenerator(...)`` each reset draws the rate and length too (training), and
+    ``reset(options={"instance": StreamConfig(..., seed=k)})`` plays one fixed episode. A task
+    is ready once its job is injected and its predecessors have completed; it joins the chosen
+    PE's FIFO queue.
     Minimise the average job latency (completion of the job's tail task minus its injection).
 Decision order
     Each step places the *current* task: the ready task with the highest upward rank (paper
@@ -45,7 +48,6 @@ Version history: v0 — first release.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,39 +59,25 @@ from schedgym.core.actions import as_action
 from schedgym.core.render import render_at_end, rendered
 from schedgym.core.rewards import RewardScale, checked_reward_scale, episode_scale
 from schedgym.hardware.platform import Platform
-from schedgym.socdag.application import Application
 from schedgym.socdag.generator import SoCDAGGenerator
 from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.observation import SoCObserver, observation_space
 from schedgym.socdag.problem import load_instance
 from schedgym.socdag.schedule import SoCDAGSchedule
 from schedgym.socdag.simulator import SoCSimulator
-from schedgym.socdag.workload import StreamConfig, Workload, mix_weights, static_workload
+from schedgym.socdag.workload import (
+    AppMix,
+    StreamConfig,
+    StreamGenerator,
+    Workload,
+    static_workload,
+    stream_config,
+)
+
+__all__ = ["SoCDAGEnv", "stream_config"]  # stream_config: also importable from here, as before
 
 SizeRange = int | tuple[int, int]
 Mode = Literal["static", "stream"]
-AppMix = Sequence[str | Application] | Mapping[str, float]
-
-
-def stream_config(
-    platform: str | Platform = "ds3-soc",
-    apps: AppMix | None = None,
-    *,
-    arrival_mean: float = 100.0,
-    max_in_flight: int = 8,
-    num_jobs: int = 20,
-    exec_noise: float = 0.0,
-) -> StreamConfig:
-    """A :class:`StreamConfig` from shipped names (platform, applications) or objects."""
-    from schedgym.datasets import socdag as shipped
-
-    plat = shipped.platform(platform) if isinstance(platform, str) else platform
-    names, weights = mix_weights(apps if apps is not None else list(shipped.DS3_APPS))
-    resolved = tuple(a if isinstance(a, Application) else shipped.application(a) for a in names)
-    return StreamConfig(
-        plat, resolved, None if weights is None else tuple(weights), arrival_mean,
-        max_in_flight, num_jobs, exec_noise,
-    )  # fmt: skip
 
 
 class SoCDAGEnv(gym.Env):
@@ -104,7 +92,7 @@ class SoCDAGEnv(gym.Env):
         mode: Mode = "static",
         num_tasks: SizeRange = (8, 20),
         num_pes: SizeRange = (2, 5),
-        generator: SoCDAGGenerator | None = None,
+        generator: SoCDAGGenerator | StreamGenerator | None = None,
         insertion: bool = True,
         platform: str | Platform = "ds3-soc",
         apps: AppMix | None = None,
@@ -134,7 +122,11 @@ class SoCDAGEnv(gym.Env):
         self.render_mode = render_mode
         self.fixed_instance: SoCDAGInstance | None = None
         self.stream: StreamConfig | None = None
-        self.generator = generator or SoCDAGGenerator(num_tasks, num_pes)
+        self.generator: SoCDAGGenerator | StreamGenerator = generator or SoCDAGGenerator(
+            num_tasks, num_pes
+        )
+        if mode == "static" and isinstance(self.generator, StreamGenerator):
+            raise ValueError("a StreamGenerator draws stream episodes: pass mode='stream'")
         if mode == "static":
             if exec_noise:
                 raise ValueError("exec_noise applies to the stream mode only")
@@ -142,11 +134,13 @@ class SoCDAGEnv(gym.Env):
                 self.fixed_instance = load_instance(instance)
                 tasks, pes = self.fixed_instance.num_tasks, self.fixed_instance.num_pes
             else:
+                assert isinstance(self.generator, SoCDAGGenerator)
                 tasks, pes = self.generator.max_tasks, self.generator.max_pes
             self.max_pes = max_pes or pes
             self.max_tasks = max_tasks or tasks
             t = self.max_tasks
-            dag_edges = min(t * (t - 1) // 2, t * (self.generator.out_degree + 1))
+            out_degree = getattr(self.generator, "out_degree", t)
+            dag_edges = min(t * (t - 1) // 2, t * (out_degree + 1))
             if self.fixed_instance is not None:
                 fixed = self.fixed_instance.num_edges
                 dag_edges = fixed if max_tasks is None else max(dag_edges, fixed)
@@ -156,6 +150,8 @@ class SoCDAGEnv(gym.Env):
         else:
             if instance is not None:
                 raise ValueError("the stream mode draws its jobs: pass apps/platform, not instance")
+            if isinstance(generator, StreamGenerator):  # padded for the generator's platform
+                stream = stream or generator.config()
             self.stream = stream or stream_config(
                 platform, apps, arrival_mean=arrival_mean, max_in_flight=max_in_flight,
                 num_jobs=num_jobs, exec_noise=exec_noise,
@@ -201,14 +197,33 @@ class SoCDAGEnv(gym.Env):
         return self._observer.buffer.observation(), {"instance": workload.instance.name}
 
     def _workload(self, options: dict[str, Any]) -> Workload:
-        if self.stream is not None:
-            return self.stream.sample(self.np_random)
         chosen = options.get("instance")
+        if self.stream is not None:
+            if isinstance(chosen, StreamConfig):  # e.g. a seeded validation episode
+                self._check_stream(chosen)
+                return chosen.sample(self.np_random)
+            if isinstance(self.generator, StreamGenerator):
+                drawn = self.generator.sample(self.np_random)
+                self._check_stream(drawn)
+                return drawn.sample(self.np_random)
+            return self.stream.sample(self.np_random)
         if chosen is not None:
             return static_workload(load_instance(chosen))
         if self.fixed_instance is not None:
             return static_workload(self.fixed_instance)
+        assert isinstance(self.generator, SoCDAGGenerator)
         return static_workload(self.generator.sample(self.np_random))
+
+    def _check_stream(self, config: StreamConfig) -> None:
+        """A stream episode other than the env's own must fit its padding."""
+        assert self.stream is not None
+        if (
+            config.platform.num_pes > self.max_pes
+            or config.max_in_flight > self.cap
+            or config.max_app_tasks > self.stream.max_app_tasks
+            or config.max_app_edges > self.stream.max_app_edges
+        ):
+            raise ValueError(f"{config.name} does not fit the env's stream padding")
 
     def _measure(self) -> float:
         sim = self.simulator

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from schedgym.core.generated import GeneratedSuite, dataclass_fingerprint
 from schedgym.core.problem import Demo, Problem, Sampler, Score, TrainingHooks
@@ -12,6 +15,7 @@ from schedgym.socdag.formats import read_instance
 from schedgym.socdag.generator import SoCDAGGenerator
 from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.schedule import SoCDAGSchedule
+from schedgym.socdag.workload import StreamConfig, StreamGenerator
 
 
 def load_instance(name_or_path: str | Path | SoCDAGInstance) -> SoCDAGInstance:
@@ -22,10 +26,26 @@ def load_instance(name_or_path: str | Path | SoCDAGInstance) -> SoCDAGInstance:
     return instance
 
 
-def _makespan(instance: SoCDAGInstance, schedule: SoCDAGSchedule) -> float:
-    from schedgym.socdag.validate import validate_schedule
+def _objective(instance: SoCDAGInstance | StreamConfig, schedule: SoCDAGSchedule) -> float:
+    """The validated makespan; for a seeded stream episode (a :class:`StreamConfig` with a
+    ``seed``, what stream training validates on), the average job latency."""
+    from schedgym.socdag.validate import stream_metrics, validate_schedule
 
+    if isinstance(instance, StreamConfig):
+        if instance.seed is None:
+            raise ValueError(f"{instance.name}: only a seeded stream config is one episode")
+        workload = instance.sample(np.random.default_rng(instance.seed))
+        return float(stream_metrics(workload.instance, schedule).avg_latency)
     return validate_schedule(instance, schedule)
+
+
+def training_generator(**size: Any) -> SoCDAGGenerator | StreamGenerator:
+    """The sampler's generator for one size setting: a :class:`StreamGenerator` when the
+    setting has a ``rate`` (stream training, with ``env_kwargs: {mode: stream}``), else a
+    :class:`SoCDAGGenerator`."""
+    if "rate" in size:
+        return StreamGenerator(**size)
+    return SoCDAGGenerator(**size)
 
 
 def _write(schedule: SoCDAGSchedule, objective: float, path: Path) -> None:
@@ -84,7 +104,7 @@ PROBLEM = Problem(
     schedule_type=SoCDAGSchedule,
     dataset=shipped,
     load_file=read_instance,
-    validate=_makespan,
+    validate=_objective,
     write_schedule=_write,
     read_schedule=lambda path, instance: SoCDAGSchedule.read(path),
     render=_render,
@@ -108,7 +128,7 @@ PROBLEM = Problem(
             {"num_tasks": (30, 60), "num_pes": (3, 6)},
             {"num_tasks": (60, 120), "num_pes": (4, 8)},
         ),
-        generator=SoCDAGGenerator,
+        generator=training_generator,
     ),
     training=TrainingHooks(
         objective_key="makespan", reference_solver="heft", env_kwargs={"reward_scale": "auto"}

@@ -15,17 +15,21 @@ realised execution times. :class:`StreamConfig` draws stream workloads, as in DS
   (Gaussian, standard deviation proportional to the mean); the scheduler sees only the means.
 
 Same seed, same workload: everything is drawn from the caller's numpy ``Generator``, in a fixed
-order (applications, arrivals, noise).
+order (applications, arrivals, noise), or from the config's own ``seed`` when it has one (a
+*seeded* config is one fixed stream episode: what training validates on). A
+:class:`StreamGenerator` draws seeded configs whose injection rate and length vary (the stream's
+training instances).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
+from schedgym.datasets import socdag as shipped
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
 from schedgym.socdag.instance import SoCDAGInstance
@@ -112,6 +116,7 @@ class StreamConfig:
     max_in_flight: int = 8
     num_jobs: int = 20
     exec_noise: float = 0.0
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "apps", tuple(self.apps))
@@ -152,8 +157,22 @@ class StreamConfig:
         """Edges of the largest application."""
         return max(inst.num_edges for inst in self.app_instances)
 
+    @property
+    def name(self) -> str:
+        """A label: platform, rate (jobs per 1000 time units), jobs, and the seed if any."""
+        rate = 1000.0 / self.arrival_mean
+        seeded = "" if self.seed is None else f"-s{self.seed}"
+        return f"stream-{self.platform.name}-r{rate:g}-n{self.num_jobs}{seeded}"
+
+    @property
+    def size_group(self) -> str:
+        """The row label tables aggregate by: platform and rate."""
+        return f"stream-{self.platform.name}-r{1000.0 / self.arrival_mean:g}"
+
     def sample(self, rng: np.random.Generator) -> Workload:
-        """Draw one workload."""
+        """Draw one workload (from the config's own ``seed`` when it has one, else ``rng``)."""
+        if self.seed is not None:
+            rng = np.random.default_rng(self.seed)
         weights = np.ones(len(self.apps)) if self.weights is None else np.array(self.weights)
         chosen = rng.choice(len(self.apps), size=self.num_jobs, p=weights / weights.sum())
         gaps = rng.exponential(self.arrival_mean, size=self.num_jobs)
@@ -171,6 +190,84 @@ class StreamConfig:
         names = tuple(self.apps[a].name for a in chosen)
         noisy = self.exec_noise > 0
         return Workload(instance, ptr, arrival, names, actual, rank, noisy, known_oct=octs)
+
+
+AppMix = Sequence[str | Application] | Mapping[str, float]
+"""An application mix: names or applications (uniform), or ``{name: weight}``."""
+
+
+def stream_config(
+    platform: str | Platform = "ds3-soc",
+    apps: AppMix | None = None,
+    *,
+    arrival_mean: float = 100.0,
+    max_in_flight: int = 8,
+    num_jobs: int = 20,
+    exec_noise: float = 0.0,
+) -> StreamConfig:
+    """A :class:`StreamConfig` from shipped names (platform, applications) or objects."""
+    plat = shipped.platform(platform) if isinstance(platform, str) else platform
+    names, weights = mix_weights(apps if apps is not None else list(shipped.DS3_APPS))
+    resolved = tuple(a if isinstance(a, Application) else shipped.application(a) for a in names)
+    return StreamConfig(
+        plat, resolved, None if weights is None else tuple(weights), arrival_mean,
+        max_in_flight, num_jobs, exec_noise,
+    )  # fmt: skip
+
+
+Range = float | tuple[float, float]
+
+
+@dataclass(frozen=True)
+class StreamGenerator:
+    """Seeded stream episodes for training (the SoC problem's sampler builds one from a size
+    setting with a ``rate``): each :meth:`sample` draws the injection ``rate`` (jobs per 1000
+    time units, i.e. per ms with times in us; a number or an inclusive ``(low, high)`` range,
+    uniform), the number of jobs (an int or a range) and the noise level, and returns a
+    :class:`StreamConfig` with its own seed: one fixed episode, the same for the env and for a
+    baseline that solves it. Platform, application mix and the in-flight cap are fixed, so every
+    episode fits the env's padding."""
+
+    rate: Range = 20.0
+    num_jobs: int | tuple[int, int] = 40
+    platform: str = "ds3-soc"
+    apps: tuple[str, ...] | None = None
+    max_in_flight: int = 8
+    exec_noise: Range = 0.0
+
+    def __post_init__(self) -> None:
+        for label, value in (("rate", self.rate), ("num_jobs", self.num_jobs)):
+            low, high = _bounds(value)
+            if not 0 < low <= high:
+                raise ValueError(f"{label} must be > 0 (low <= high), got {value}")
+        low, high = _bounds(self.exec_noise)
+        if not 0 <= low <= high:
+            raise ValueError(f"exec_noise must be >= 0 (low <= high), got {self.exec_noise}")
+
+    def config(self, rate: float | None = None, num_jobs: int | None = None) -> StreamConfig:
+        """An unseeded config of this generator (highest rate and length unless given)."""
+        return stream_config(
+            self.platform, list(self.apps) if self.apps else None,
+            arrival_mean=1000.0 / (rate or _bounds(self.rate)[1]),
+            max_in_flight=self.max_in_flight,
+            num_jobs=int(num_jobs or _bounds(self.num_jobs)[1]),
+            exec_noise=_bounds(self.exec_noise)[1],
+        )  # fmt: skip
+
+    def sample(self, rng: np.random.Generator) -> StreamConfig:
+        """One seeded episode: rate, length and noise drawn from ``rng``, then its seed."""
+        rate = float(rng.uniform(*_bounds(self.rate)))
+        low, high = _bounds(self.num_jobs)
+        jobs = int(rng.integers(int(low), int(high) + 1))
+        noise = float(rng.uniform(*_bounds(self.exec_noise)))
+        base = self.config(rate, jobs)
+        return replace(base, exec_noise=noise, seed=int(rng.integers(1 << 31)))
+
+
+def _bounds(value: float | tuple[float, float]) -> tuple[float, float]:
+    if isinstance(value, tuple | list):
+        return float(value[0]), float(value[1])
+    return float(value), float(value)
 
 
 def _union(parts: Sequence[SoCDAGInstance], platform: Platform, name: str) -> SoCDAGInstance:
