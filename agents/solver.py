@@ -222,10 +222,48 @@ class PPOGNNSampleSolver(PPOGNNSolver):
         return self._result(best_env, best, watch.elapsed, info)
 
 
+#: The stream-mode SoC agent (``socdag_stream_gnn.md``): what ``socdag.ppo-gnn`` plays on a
+#: :class:`~schedgym.socdag.workload.StreamConfig` unless a checkpoint is named.
+SOCDAG_STREAM_CHECKPOINT = "socdag_stream_gnn.pt"
+
+
 class SoCDAGPPOGNN(PPOGNNSolver):
-    """``socdag.ppo-gnn``: the SoC DAG graph agent, greedy."""
+    """``socdag.ppo-gnn``: the SoC DAG graph agent, greedy. Given a
+    :class:`~schedgym.socdag.workload.StreamConfig` instead of a DAG it plays one stream episode
+    (``reset(seed=budget.seed)``: the jobs and arrivals the runtime schedulers see for that seed;
+    objective: average job latency) with the stream-trained agent, ``socdag_stream_gnn.pt``,
+    unless ``checkpoint`` names one."""
 
     problem = "socdag"
+
+    def __init__(self, checkpoint: str | Path | None = None, **env_options: Any) -> None:
+        super().__init__(checkpoint, **env_options)
+        self.named_checkpoint = checkpoint is not None
+
+    def solve(self, instance: Any, budget: Budget) -> SolveResult[Any]:
+        """One greedy schedule of a DAG, or one greedy stream episode."""
+        from schedgym.socdag.workload import StreamConfig
+
+        if not isinstance(instance, StreamConfig):
+            return super().solve(instance, budget)
+        policy = self.policy
+        if not self.named_checkpoint:
+            path = default_checkpoint("socdag").parent / SOCDAG_STREAM_CHECKPOINT
+            policy = load_policy(path, "socdag")
+        options = {**self.env_options, "mode": "stream", "stream": instance}
+        env = gym.make(self.env_id, **options).unwrapped
+        with Stopwatch() as watch:
+            episodes = run_episodes(
+                [env], policy_chooser(policy), [{"seed": budget.seed}], key="avg_latency"
+            )
+        info: dict[str, Any] = {"rollouts": 1, "decisions": episodes.steps}
+        result = self._result(env, float(episodes.objectives[0]), watch.elapsed, info)
+        if result.schedule is not None:  # as the runtime schedulers: the validated metrics
+            from schedgym.socdag.validate import stream_metrics
+
+            instance = env.simulator.instance  # type: ignore[attr-defined]
+            info["metrics"] = stream_metrics(instance, result.schedule)
+        return result
 
 
 class SoCDAGPPOGNNSample(PPOGNNSampleSolver):

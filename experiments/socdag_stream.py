@@ -20,7 +20,7 @@ episodes after an interruption.
 Schedulers are socdag solver names: ``met``, ``etf``, ``heft-rt``, ``random`` (built in),
 ``ppo-gnn`` (the shipped stream-trained graph agent, ``agents/checkpoints/socdag_stream_gnn.pt``,
 or ``--checkpoint`` (e.g. the static agent ``socdag_gnn.pt``), acting greedily in the env's
-``mode="stream"``: see :class:`StreamAgent`), or any name registered
+``mode="stream"``: see :data:`AGENTS`), or any name registered
 in the ``schedgym.solvers`` entry-point group that accepts a stream config. When ``heft-rt`` is
 among them a second table gives each scheduler's latency, energy and EDP over HEFT-RT's (ratio of
 the means over seeds).
@@ -53,72 +53,22 @@ COLUMNS = (
 
 REFERENCE = "heft-rt"
 AGENTS = ("ppo-gnn",)
-"""Scheduler names run by :class:`StreamAgent` rather than the registry (the registered
-``socdag.ppo-gnn`` solver builds a static-mode env and cannot take a stream config)."""
-
-
-STREAM_CHECKPOINT = "socdag_stream_gnn.pt"
-"""The shipped stream-mode agent, in ``agents/checkpoints/`` (trained on seeded DS3-mix streams:
-``socdag_stream_gnn.md`` beside it)."""
-
-
-class StreamAgent:
-    """The trained SoC DAG graph agent as a stream scheduler: one greedy episode of the env's
-    ``mode="stream"`` per call.
-
-    The policy is loaded through :func:`schedgym.agents.solver.load_policy` (the shipped stream
-    agent :data:`STREAM_CHECKPOINT` unless ``checkpoint`` names another file) and acts on the
-    env's padded graph: the platform's PEs plus the tasks of the jobs in flight. The env pads for
-    ``max_in_flight`` jobs of the largest application (``max_tasks = cap x max_app_tasks``), so
-    the live graph, and the ready set inside it, always fits; the policy's weights do not depend
-    on the padding. The env is built with the problem's training options (``reward_scale``
-    ``"auto"``: rewards only, the observation does not depend on it), reset with the budget's
-    seed, so it sees the same jobs, arrivals and noise as the runtime schedulers of that seed.
-    """
-
-    name = "ppo-gnn"
-
-    def __init__(self, checkpoint: str | Path | None = None) -> None:
-        import torch
-
-        from schedgym.agents.checkpoint import CHECKPOINT_DIR
-        from schedgym.agents.solver import load_policy
-        from schedgym.problems import get_problem
-
-        torch.set_num_threads(1)
-        self.policy = load_policy(checkpoint or CHECKPOINT_DIR / STREAM_CHECKPOINT, "socdag")
-        hooks = get_problem("socdag").training
-        self.env_options: dict[str, Any] = dict(hooks.env_kwargs) if hooks else {}
-
-    def solve(self, config: Any, budget: Any) -> Any:
-        """One greedy stream episode of ``config`` (a ``StreamConfig``), validated."""
-        from schedgym.agents.rollout import policy_chooser, run_episodes
-        from schedgym.core.solver import SolveResult, Stopwatch
-        from schedgym.socdag.env import SoCDAGEnv
-        from schedgym.socdag.validate import stream_metrics
-
-        env = SoCDAGEnv(mode="stream", stream=config, **self.env_options)
-        with Stopwatch() as watch:
-            episodes = run_episodes(
-                [env], policy_chooser(self.policy), [{"seed": budget.seed}], key="avg_latency"
-            )
-        schedule = env.schedule(self.name)
-        metrics = stream_metrics(env.simulator.instance, schedule)  # validates the trace
-        info = {"metrics": metrics, "decisions": episodes.steps}
-        return SolveResult(
-            schedule, self.name, "feasible", watch.elapsed, metrics.avg_latency, info=info
-        )
+"""Scheduler names that take ``--checkpoint``: the registered ``socdag.ppo-gnn`` solver plays a
+``StreamConfig`` as one greedy episode of the env's ``mode="stream"``, with the shipped stream
+agent ``socdag_stream_gnn.pt`` unless a checkpoint is named (e.g. the static agent
+``socdag_gnn.pt``), and returns the validated stream metrics in ``info["metrics"]``."""
 
 
 def make_solver(name: str, checkpoint: str | Path | None = None) -> Any:
-    """A stream scheduler by name: built-in runtime ones, the agent, then the registry."""
+    """A stream scheduler by name: built-in runtime ones, then the registry (the agent with
+    ``checkpoint`` when given)."""
     from schedgym.baselines.socdag.runtime import RUNTIME
     from schedgym.core.solver import load_solver
 
     if name in RUNTIME:
         return RUNTIME[name]()
-    if name in AGENTS:
-        return StreamAgent(checkpoint)
+    if name in AGENTS and checkpoint is not None:
+        return load_solver("socdag", name, checkpoint=checkpoint)
     return load_solver("socdag", name)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from schedgym.agents.solver import SoCDAGPPOGNN, load_policy
 from schedgym.core.solver import Budget
 from schedgym.experiments import socdag_stream
 from schedgym.socdag.env import stream_config
@@ -17,8 +18,8 @@ from schedgym.socdag.env import stream_config
 
 def test_agent_plays_a_validated_stream_episode() -> None:
     config = stream_config("ds3-soc", None, arrival_mean=25.0, max_in_flight=4, num_jobs=4)
-    agent = socdag_stream.make_solver("ppo-gnn")
-    assert isinstance(agent, socdag_stream.StreamAgent)
+    agent = socdag_stream.make_solver("ppo-gnn")  # the registered solver, stream checkpoint
+    assert type(agent) is SoCDAGPPOGNN and not agent.named_checkpoint
     result = agent.solve(config, Budget(seed=3))
     metrics = result.info["metrics"]  # stream_metrics validated the trace
     assert result.status == "feasible" and metrics.jobs == 4
@@ -53,3 +54,15 @@ def test_bad_checkpoint_is_one_error(tmp_path: Path) -> None:
     missing = tmp_path / "nope.pt"
     args = ["--rates", "40", "--jobs", "2", "--seeds", "1", "--solvers", "ppo-gnn"]
     assert socdag_stream.main([*args, "--checkpoint", str(missing)]) == 2
+
+
+def test_stream_agent_is_the_stream_checkpoint_unless_one_is_named() -> None:
+    from schedgym.agents.checkpoint import CHECKPOINT_DIR
+
+    config = stream_config("ds3-soc", None, arrival_mean=25.0, max_in_flight=4, num_jobs=3)
+    default = socdag_stream.make_solver("ppo-gnn").solve(config, Budget(seed=1))
+    static = CHECKPOINT_DIR / "socdag_gnn.pt"
+    named = socdag_stream.make_solver("ppo-gnn", static)
+    assert named.named_checkpoint and named.policy is load_policy(static, "socdag")
+    again = named.solve(config, Budget(seed=1))
+    assert default.info["metrics"].jobs == again.info["metrics"].jobs == 3
