@@ -131,8 +131,8 @@ class TrainConfig:
 
     ``env_id`` takes a problem name (``jobshop``, ``socdag``, ``memory``, ``fleet``) or an env id;
     ``env_kwargs`` go to every env (over the problem's training defaults); ``objective_key``
-    names the ``info`` entry holding an episode's objective when it differs from the problem's
-    (the SoC stream's ``avg_latency``).
+    names the ``info`` entry holding an episode's objective when it is not the problem's (which
+    may depend on the env options: the SoC stream's is ``avg_latency``).
     """
 
     name: str = "agent"
@@ -185,10 +185,18 @@ class TrainConfig:
         return {**(dict(hooks.env_kwargs) if hooks else {}), **self.env_kwargs}
 
     def episode_objective_key(self) -> str:
-        """The ``info`` key of an episode's objective: ``objective_key`` or the problem's."""
+        """The ``info`` key of an episode's objective: ``objective_key``, else the problem's
+        under this run's env options (the SoC stream's ``avg_latency``)."""
         hooks = self.problem.training
         assert hooks is not None
-        return self.objective_key or hooks.objective_key
+        return self.objective_key or hooks.under(self.env_options())[0]
+
+    def reference_solver(self) -> str:
+        """The solver ``val_score`` compares with: ``validation.reference``, else the problem's
+        under this run's env options (HEFT, or HEFT-RT in the SoC stream mode)."""
+        hooks = self.problem.training
+        assert hooks is not None
+        return self.validation.reference or hooks.under(self.env_options())[1]
 
     def decision_options(self) -> dict[str, Any]:
         """The env options of this run that change what an action means (the problem's

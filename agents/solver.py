@@ -252,10 +252,10 @@ class SoCDAGPPOGNN(PPOGNNSolver):
             policy = load_policy(path, "socdag")
         options = {**self.env_options, "mode": "stream", "stream": instance}
         env = gym.make(self.env_id, **options).unwrapped
+        hooks = get_problem(self.problem).training
+        key = hooks.under(options)[0] if hooks else "avg_latency"
         with Stopwatch() as watch:
-            episodes = run_episodes(
-                [env], policy_chooser(policy), [{"seed": budget.seed}], key="avg_latency"
-            )
+            episodes = run_episodes([env], policy_chooser(policy), [{"seed": budget.seed}], key=key)
         info: dict[str, Any] = {"rollouts": 1, "decisions": episodes.steps}
         result = self._result(env, float(episodes.objectives[0]), watch.elapsed, info)
         if result.schedule is not None:  # as the runtime schedulers: the validated metrics

@@ -3,8 +3,9 @@
 The validation instances are drawn once from the problem's sampler (``num_instances`` per
 validation size, instance ``k`` of size ``s`` from ``rng([seed, s, k])``), so every run of the
 same config sees the same set. The problem's reference heuristic (its descriptor's
-``training.reference_solver``: the best dispatching rule for the job shop, HEFT for SoC DAG,
-XLA's greedy for memory, the greedy dispatcher for the fleet) solves each once, through
+``training.reference_solver``: the best dispatching rule for the job shop, HEFT for SoC DAG
+(HEFT-RT in its stream mode), XLA's greedy for memory, the greedy dispatcher for the fleet)
+solves each once, through
 :func:`schedgym.core.run.run_one` (so its objective is the validator's). ``val_score`` is the
 mean over the instances of agent / reference when the problem minimises, reference / agent when
 it maximises: lower is better and 1.0 ties the heuristic.
@@ -49,7 +50,7 @@ def reference_objectives(config: TrainConfig, instances: list[Any]) -> np.ndarra
     ``validation.reference``, else the problem's)."""
     problem = config.problem
     assert problem.training is not None
-    name = config.validation.reference or problem.training.reference_solver
+    name = config.reference_solver()
     solver = load_solver(problem.name, name)
     values = []
     for instance in instances:

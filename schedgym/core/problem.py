@@ -144,12 +144,24 @@ class TrainingHooks:
     solver name), env keyword arguments every training env gets (e.g. a reward scale), and the
     names of the env options that change what an action means (``decision_options``, e.g. the
     job shop's ``construction``): a run records their values in its checkpoints and the agent's
-    solvers play under them."""
+    solvers play under them. ``option_overrides`` replaces the objective key or the reference
+    under an env option's value, e.g. ``{"mode": {"stream": {"objective_key": "avg_latency",
+    "reference_solver": "heft-rt"}}}`` for the SoC DAG's stream mode."""
 
     objective_key: str
     reference_solver: str
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
     decision_options: tuple[str, ...] = ()
+    option_overrides: Mapping[str, Mapping[Any, Mapping[str, str]]] = field(default_factory=dict)
+
+    def under(self, options: Mapping[str, Any]) -> tuple[str, str]:
+        """The objective key and the reference solver for envs built with ``options``."""
+        chosen = {"objective_key": self.objective_key, "reference_solver": self.reference_solver}
+        for name, by_value in self.option_overrides.items():
+            value = options.get(name)
+            if isinstance(value, str | int | float | bool) and value in by_value:
+                chosen.update(by_value[value])
+        return chosen["objective_key"], chosen["reference_solver"]
 
     def decisions(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Those of ``options`` that are decision options."""

@@ -131,6 +131,11 @@ PROBLEM = Problem(
         generator=training_generator,
     ),
     training=TrainingHooks(
-        objective_key="makespan", reference_solver="heft", env_kwargs={"reward_scale": "auto"}
+        objective_key="makespan",
+        reference_solver="heft",
+        env_kwargs={"reward_scale": "auto"},
+        option_overrides={
+            "mode": {"stream": {"objective_key": "avg_latency", "reference_solver": "heft-rt"}}
+        },
     ),
 )

@@ -127,3 +127,14 @@ def test_one_self_labelling_iteration_on_streams_validates_against_heft_rt(
     rows = (tmp_path / "s" / "metrics.csv").read_text().splitlines()
     scores = [float(r.split(",")[-1]) for r in rows[1:]]
     assert len(scores) >= 2 and all(0.5 < s < 5.0 for s in scores)
+
+
+def test_stream_mode_defaults_to_average_latency_against_heft_rt(tmp_path: Path) -> None:
+    data = stream_run(tmp_path).to_dict()
+    data.pop("objective_key")
+    data["validation"].pop("reference")
+    config = TrainConfig.from_dict(data)
+    assert config.episode_objective_key() == "avg_latency"
+    assert config.reference_solver() == "heft-rt"
+    static = TrainConfig.from_dict({"env_id": "socdag"})  # the static mode keeps the problem's
+    assert (static.episode_objective_key(), static.reference_solver()) == ("makespan", "heft")
