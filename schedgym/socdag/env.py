@@ -122,25 +122,22 @@ class SoCDAGEnv(gym.Env):
         self.render_mode = render_mode
         self.fixed_instance: SoCDAGInstance | None = None
         self.stream: StreamConfig | None = None
-        self.generator: SoCDAGGenerator | StreamGenerator = generator or SoCDAGGenerator(
-            num_tasks, num_pes
-        )
-        if mode == "static" and isinstance(self.generator, StreamGenerator):
-            raise ValueError("a StreamGenerator draws stream episodes: pass mode='stream'")
+        drawn_by = generator or SoCDAGGenerator(num_tasks, num_pes)
+        self.generator: SoCDAGGenerator | StreamGenerator = drawn_by
         if mode == "static":
+            if isinstance(drawn_by, StreamGenerator):
+                raise ValueError("a StreamGenerator draws stream episodes: pass mode='stream'")
             if exec_noise:
                 raise ValueError("exec_noise applies to the stream mode only")
             if instance is not None:
                 self.fixed_instance = load_instance(instance)
                 tasks, pes = self.fixed_instance.num_tasks, self.fixed_instance.num_pes
             else:
-                assert isinstance(self.generator, SoCDAGGenerator)
-                tasks, pes = self.generator.max_tasks, self.generator.max_pes
+                tasks, pes = drawn_by.max_tasks, drawn_by.max_pes
             self.max_pes = max_pes or pes
             self.max_tasks = max_tasks or tasks
             t = self.max_tasks
-            out_degree = getattr(self.generator, "out_degree", t)
-            dag_edges = min(t * (t - 1) // 2, t * (out_degree + 1))
+            dag_edges = min(t * (t - 1) // 2, t * (drawn_by.out_degree + 1))
             if self.fixed_instance is not None:
                 fixed = self.fixed_instance.num_edges
                 dag_edges = fixed if max_tasks is None else max(dag_edges, fixed)
@@ -211,7 +208,7 @@ class SoCDAGEnv(gym.Env):
             return static_workload(load_instance(chosen))
         if self.fixed_instance is not None:
             return static_workload(self.fixed_instance)
-        assert isinstance(self.generator, SoCDAGGenerator)
+        assert not isinstance(self.generator, StreamGenerator)  # refused in static mode
         return static_workload(self.generator.sample(self.np_random))
 
     def _check_stream(self, config: StreamConfig) -> None:

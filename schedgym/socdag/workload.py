@@ -32,6 +32,7 @@ import numpy as np
 from schedgym.datasets import socdag as shipped
 from schedgym.hardware.platform import Platform
 from schedgym.socdag.application import Application
+from schedgym.socdag.generator import ParamRange, SizeRange
 from schedgym.socdag.instance import SoCDAGInstance
 from schedgym.socdag.ranks import optimistic_cost_table, priority_order, upward_rank
 
@@ -215,9 +216,6 @@ def stream_config(
     )  # fmt: skip
 
 
-Range = float | tuple[float, float]
-
-
 @dataclass(frozen=True)
 class StreamGenerator:
     """Seeded stream episodes for training (the SoC problem's sampler builds one from a size
@@ -228,12 +226,12 @@ class StreamGenerator:
     baseline that solves it. Platform, application mix and the in-flight cap are fixed, so every
     episode fits the env's padding."""
 
-    rate: Range = 20.0
-    num_jobs: int | tuple[int, int] = 40
+    rate: ParamRange = 20.0
+    num_jobs: SizeRange = 40
     platform: str = "ds3-soc"
     apps: tuple[str, ...] | None = None
     max_in_flight: int = 8
-    exec_noise: Range = 0.0
+    exec_noise: ParamRange = 0.0
 
     def __post_init__(self) -> None:
         for label, value in (("rate", self.rate), ("num_jobs", self.num_jobs)):
